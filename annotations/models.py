@@ -1,0 +1,250 @@
+"""Projects, their members, outlets, articles, passages and the marks editors put in the text."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from pgvector.django import HnswIndex, VectorField
+from simple_history.models import HistoricalRecords
+
+from common.models import TimeStampedModel
+
+EMBEDDING_DIM = 384  # all-MiniLM-L6-v2
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+class Project(TimeStampedModel):
+    """A story desk: the articles of one story, the claims tracked in it, and who works on it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    # Per-project matching settings (e.g. {"match_threshold": 0.6}); unset keys fall back to
+    # settings.CLAIMTRACK_MATCHING.
+    matching_settings = models.JSONField(default=dict, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("project-detail", kwargs={"slug": self.slug})
+
+
+class Membership(TimeStampedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"], name="annotations_membership_one_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} ({self.role})"
+
+
+class Source(TimeStampedModel):
+    """An outlet (newspaper, agency, broadcaster, blog) that published articles of a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True)
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"], name="annotations_source_unique_name_per_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessingState(models.TextChoices):
+    PENDING = "pending", "Waiting to be processed"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class Article(TimeStampedModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="articles", null=True, blank=True
+    )
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    byline = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    text = models.TextField()
+    # sha256 of the normalised text; a project holds each text once.
+    content_hash = models.CharField(max_length=64, editable=False)
+    # Bumped by each correction of the text; annotations are re-anchored against it.
+    revision = models.PositiveIntegerField(default=1)
+    processing_state = models.CharField(
+        max_length=12, choices=ProcessingState.choices, default=ProcessingState.PENDING
+    )
+    processing_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["processing_error"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "content_hash"],
+                name="annotations_article_unique_text_per_project",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""), name="annotations_article_text_not_empty"
+            ),
+        ]
+        indexes = [
+            # project page: a project's articles, newest first
+            models.Index(fields=["project", "-published_at"], name="article_project_published"),
+            # the processing queue and the live state on the project page
+            models.Index(fields=["project", "processing_state"], name="article_project_state"),
+        ]
+
+    def __str__(self) -> str:
+        source = f"{self.source} – " if self.source_id else ""
+        return f"{source}{self.title or f'Article {self.pk}'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("article-read", kwargs={"pk": self.pk})
+
+
+class Passage(models.Model):
+    """A sentence (or clause) of an article: the unit the matcher retrieves and scores."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="passages")
+    ordinal = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
+    search_vector = SearchVectorField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "ordinal"], name="annotations_passage_unique_ordinal"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="annotations_passage_start_before_end"
+            ),
+        ]
+        indexes = [
+            # semantic retrieval: nearest passages to a claim or mention embedding
+            HnswIndex(
+                name="passage_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            # lexical retrieval: full-text search over passages
+            GinIndex(fields=["search_vector"], name="passage_search_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.ordinal}: {self.text[:60]}"
+
+
+class AnchorState(models.TextChoices):
+    ANCHORED = "anchored", "Anchored"
+    # Re-found by quote after the text changed, not at its old position.
+    MOVED = "moved", "Re-anchored by quote"
+    FUZZY = "fuzzy", "Re-anchored by fuzzy match"
+    # The text changed and the quote could not be found: kept for an editor, never deleted.
+    ORPHANED = "orphaned", "Orphaned"
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "Asserts"
+    REPORTS = "reports", "Reports (attributed)"
+    DISPUTES = "disputes", "Disputes"
+    DENIES = "denies", "Denies"
+
+
+class AnnotationOrigin(models.TextChoices):
+    EDITOR = "editor", "Marked by an editor"
+    CANDIDATE = "candidate", "Accepted candidate"
+    IMPORT = "import", "Imported"
+
+
+class Annotation(TimeStampedModel):
+    """A span of an article that states a claim, stored as a W3C text selector pair:
+    TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="mentions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
+    anchor_state = models.CharField(
+        max_length=10, choices=AnchorState.choices, default=AnchorState.ANCHORED
+    )
+    origin = models.CharField(
+        max_length=10, choices=AnnotationOrigin.choices, default=AnnotationOrigin.EDITOR
+    )
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Optimistic concurrency: bumped on every write, sent as the ETag.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="annotations_annotation_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=~Q(exact=""), name="annotations_annotation_exact_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "claim", "start", "end"],
+                name="annotations_annotation_unique_span_per_claim",
+            ),
+        ]
+        indexes = [
+            # the reader: an article's annotations in text order
+            models.Index(fields=["article", "start"], name="annotation_article_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.exact[:60]}” ({self.article_id}:{self.start}-{self.end})"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.article.get_absolute_url()}#annotation-{self.pk}"

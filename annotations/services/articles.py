@@ -1,0 +1,146 @@
+"""Loading articles: pasted text, uploaded files and fetched URLs all end in `article_create`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlparse
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from annotations.models import Article, ProcessingState, Project, Role, Source
+from annotations.permissions import require_role
+from annotations.services.extraction import (
+    ExtractedArticle,
+    content_hash,
+    extract_file,
+    fetch_url,
+    normalize_text,
+)
+from common.errors import ApplicationError, Conflict
+from common.outbox import enqueue
+
+TASK_PROCESS_ARTICLE = "annotations.process_article"
+
+MSG_EMPTY_TEXT = "The article has no text."
+MSG_DUPLICATE = "This article is already in the project as “{title}” (article {pk})."
+
+
+def _source_for(project: Project, outlet: str, url: str) -> Source | None:
+    domain = urlparse(url).hostname or "" if url else ""
+    name = outlet.strip() or domain
+    if not name:
+        return None
+    source, _ = Source.objects.get_or_create(
+        project=project, name=name[:200], defaults={"domain": domain[:253]}
+    )
+    return source
+
+
+def article_create(
+    *,
+    project: Project,
+    text: str,
+    title: str = "",
+    outlet: str = "",
+    url: str = "",
+    byline: str = "",
+    published_at: dt.datetime | None = None,
+    language: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Article:
+    """Save a new article and queue its processing after commit.
+
+    1. Check the actor may edit the project (None: a command-line or system load).
+    2. Normalise the text and refuse it if empty or already in the project (409 Conflict).
+    3. Save article and outlet in one transaction; nothing is half-saved on failure.
+    4. Queue segmentation and embedding through the outbox.
+    """
+    if actor is not None:
+        require_role(actor, project, Role.EDITOR)
+    text = normalize_text(text)
+    if not text:
+        raise ApplicationError(MSG_EMPTY_TEXT)
+    digest = content_hash(text)
+    existing = Article.objects.filter(project=project, content_hash=digest).first()
+    if existing is not None:
+        raise Conflict(
+            MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
+            extra={"article_id": existing.pk},
+        )
+    try:
+        with transaction.atomic():
+            article = Article(
+                project=project,
+                source=_source_for(project, outlet, url),
+                title=(title or text.split("\n", 1)[0])[:500],
+                url=url,
+                byline=byline[:500],
+                published_at=published_at,
+                language=language or "en",
+                text=text,
+                content_hash=digest,
+                created_by=actor,
+            )
+            article.full_clean(exclude=["content_hash"], validate_unique=False)
+            article.save()
+            enqueue(TASK_PROCESS_ARTICLE, article.pk)
+    except IntegrityError as exc:  # a concurrent load of the same text won the race
+        existing = Article.objects.filter(project=project, content_hash=digest).first()
+        if existing is None:
+            raise
+        raise Conflict(
+            MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
+            extra={"article_id": existing.pk},
+        ) from exc
+    return article
+
+
+def _merge(extracted: ExtractedArticle, overrides: dict[str, object]) -> dict[str, object]:
+    """Metadata given by hand wins over what was found in the file or page."""
+    found = {
+        "title": extracted.title,
+        "outlet": extracted.outlet,
+        "url": extracted.url,
+        "byline": extracted.byline,
+        "published_at": extracted.published_at,
+        "language": extracted.language,
+    }
+    return {key: overrides.get(key) or value for key, value in found.items()}
+
+
+def article_create_from_file(
+    *,
+    project: Project,
+    data: bytes,
+    filename: str,
+    actor: AbstractBaseUser | None = None,
+    **meta: object,
+) -> Article:
+    """An uploaded .txt / .md / .html file; `meta` (title, outlet, url...) overrides the file's."""
+    if actor is not None:
+        require_role(actor, project, Role.EDITOR)
+    extracted = extract_file(data, name=filename)
+    return article_create(
+        project=project, text=extracted.text, actor=actor, **_merge(extracted, meta)
+    )  # type: ignore[arg-type]
+
+
+def article_create_from_url(
+    *, project: Project, url: str, actor: AbstractBaseUser | None = None, **meta: object
+) -> Article:
+    if actor is not None:
+        require_role(actor, project, Role.EDITOR)
+    extracted = fetch_url(url)
+    return article_create(
+        project=project, text=extracted.text, actor=actor, **_merge(extracted, meta)
+    )  # type: ignore[arg-type]
+
+
+def article_reprocess(*, article: Article) -> None:
+    """Queue the article to be segmented, embedded and matched again."""
+    with transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(
+            processing_state=ProcessingState.PENDING, processing_error=""
+        )
+        enqueue(TASK_PROCESS_ARTICLE, article.pk)

@@ -1,0 +1,39 @@
+"""Celery entry points for articles: they take ids, re-fetch, and call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from annotations.services.articles import TASK_PROCESS_ARTICLE
+from annotations.services.processing import article_mark_failed, article_process
+
+# Only what is transient is retried; a bad article fails once and shows its error.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(
+    name=TASK_PROCESS_ARTICLE,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def process_article(article_id: int) -> None:
+    try:
+        article_process(article_id=article_id)
+    except TRANSIENT:
+        raise
+    except SoftTimeLimitExceeded:
+        article_mark_failed(
+            article_id=article_id, error="Processing took too long and was stopped."
+        )
+        raise
+    except Exception as exc:
+        article_mark_failed(article_id=article_id, error=f"{type(exc).__name__}: {exc}")
+        raise

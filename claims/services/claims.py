@@ -1,0 +1,263 @@
+"""Claims and their mentions (annotations), as editors make them in the browser or the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from annotations.models import Annotation, AnnotationOrigin, Article, Project, Role, Stance
+from annotations.permissions import require_role
+from claims.models import Claim, ClaimKind, ClaimOrigin, ClaimRelation, ClaimStatus, RelationKind
+from common.errors import ApplicationError, Conflict, PreconditionFailed
+from common.outbox import enqueue
+
+TASK_MATCH_CLAIM = "claims.match_claim"
+# W3C TextQuoteSelector context kept on each side of a mention.
+CONTEXT_CHARS = 32
+
+MSG_SPAN_OUT_OF_RANGE = "The span {start}-{end} is outside the article text (0-{length})."
+MSG_SPAN_REVERSED = "The span must start before it ends (got {start}-{end})."
+MSG_SPAN_BLANK = "The selected text is only whitespace."
+MSG_QUOTE_MISMATCH = (
+    "The quote does not match the article text at {start}-{end}; reload the article."
+)
+MSG_OTHER_PROJECT = "The claim and the article belong to different projects."
+MSG_DUPLICATE_MENTION = "This span is already a mention of that claim."
+MSG_STALE = "The claim was changed by someone else (version {current}); reload and try again."
+MSG_MERGE_SELF = "A claim cannot be merged into itself."
+MSG_STATEMENT_EMPTY = "The claim needs a statement."
+
+
+def _selectors(text: str, start: int, end: int) -> dict[str, Any]:
+    return {
+        "exact": text[start:end],
+        "prefix": text[max(0, start - CONTEXT_CHARS) : start],
+        "suffix": text[end : end + CONTEXT_CHARS],
+    }
+
+
+def _check_span(article: Article, start: int, end: int, exact: str | None) -> tuple[int, int]:
+    """Validate a span; whitespace at its edges is trimmed so highlights hug the words."""
+    length = len(article.text)
+    if start >= end:
+        raise ApplicationError(MSG_SPAN_REVERSED.format(start=start, end=end))
+    if start < 0 or end > length:
+        raise ApplicationError(MSG_SPAN_OUT_OF_RANGE.format(start=start, end=end, length=length))
+    if exact is not None and article.text[start:end] != exact:
+        raise Conflict(MSG_QUOTE_MISMATCH.format(start=start, end=end))
+    raw = article.text[start:end]
+    if not raw.strip():
+        raise ApplicationError(MSG_SPAN_BLANK)
+    start += len(raw) - len(raw.lstrip())
+    end -= len(raw) - len(raw.rstrip())
+    return start, end
+
+
+def claim_create(
+    *,
+    project: Project,
+    statement: str,
+    kind: str = ClaimKind.FACT,
+    status: str = ClaimStatus.UNVERIFIED,
+    tags: list[str] | None = None,
+    notes: str = "",
+    origin: str = ClaimOrigin.TRACKED,
+    external_ref: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Claim:
+    """A claim from its statement alone (tracked); matching is queued after commit."""
+    if actor is not None:
+        require_role(actor, project, Role.EDITOR)
+    statement = " ".join(statement.split())
+    if not statement:
+        raise ApplicationError(MSG_STATEMENT_EMPTY)
+    with transaction.atomic():
+        claim = Claim(
+            project=project,
+            statement=statement,
+            kind=kind,
+            status=status,
+            tags=tags or [],
+            notes=notes,
+            origin=origin,
+            external_ref=external_ref,
+            created_by=actor,
+        )
+        claim.full_clean(exclude=["embedding", "search_vector"])
+        claim.save()
+        enqueue(TASK_MATCH_CLAIM, claim.pk)
+    return claim
+
+
+def claim_update(
+    *,
+    claim: Claim,
+    actor: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> Claim:
+    """Change a claim's wording, kind, status, tags or notes; refuses a stale write.
+
+    `expected_version` is the version the editor saw (If-Match / hidden form field). The update
+    is a compare-and-set on it, so two editors cannot silently overwrite each other.
+    """
+    if actor is not None:
+        require_role(actor, claim.project, Role.EDITOR)
+    allowed = {"statement", "kind", "status", "verdict_summary", "tags", "notes"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ApplicationError(f"Unknown claim fields: {', '.join(sorted(unknown))}.")
+    if "statement" in fields:
+        fields["statement"] = " ".join(str(fields["statement"]).split())
+        if not fields["statement"]:
+            raise ApplicationError(MSG_STATEMENT_EMPTY)
+    with transaction.atomic():
+        current = Claim.objects.select_for_update().get(pk=claim.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise PreconditionFailed(MSG_STALE.format(current=current.version))
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.version = F("version") + 1
+        current.full_clean(exclude=["embedding", "search_vector", "version"])
+        current.save()
+        current.refresh_from_db()
+        if "statement" in fields and fields["statement"] != claim.statement:
+            enqueue(TASK_MATCH_CLAIM, current.pk)
+    return current
+
+
+def annotation_create(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    claim: Claim | None = None,
+    statement: str = "",
+    kind: str = ClaimKind.FACT,
+    status: str = ClaimStatus.UNVERIFIED,
+    stance: str = Stance.ASSERTS,
+    exact: str | None = None,
+    origin: str = AnnotationOrigin.EDITOR,
+    actor: AbstractBaseUser | None = None,
+) -> Annotation:
+    """Mark a span as a mention of `claim`, or of a new claim worded `statement`.
+
+    1. Check role, same project, span inside the text, and (if given) that `exact` matches.
+    2. Save the claim (when new) and the annotation with W3C selectors in one transaction.
+    3. Queue matching of the claim in every other article after commit.
+    """
+    if actor is not None:
+        require_role(actor, article.project, Role.EDITOR)
+    if claim is not None and claim.project_id != article.project_id:
+        raise ApplicationError(MSG_OTHER_PROJECT)
+    start, end = _check_span(article, start, end, exact)
+    try:
+        with transaction.atomic():
+            if claim is None:
+                claim = claim_create(
+                    project=article.project,
+                    statement=statement or article.text[start:end],
+                    kind=kind,
+                    status=status,
+                    origin=ClaimOrigin.EDITOR,
+                    actor=actor,
+                )
+            annotation = Annotation(
+                article=article,
+                claim=claim,
+                start=start,
+                end=end,
+                stance=stance,
+                origin=origin,
+                author=actor,
+                **_selectors(article.text, start, end),
+            )
+            annotation.full_clean(validate_unique=False, validate_constraints=False)
+            annotation.save()
+            enqueue(TASK_MATCH_CLAIM, claim.pk)
+    except IntegrityError as exc:
+        if Annotation.objects.filter(article=article, claim=claim, start=start, end=end).exists():
+            raise Conflict(MSG_DUPLICATE_MENTION) from exc
+        raise
+    return annotation
+
+
+def annotation_detach(*, annotation: Annotation, actor: AbstractBaseUser | None) -> None:
+    """Remove a mention from its claim (the claim itself stays). History keeps the record."""
+    if actor is not None:
+        require_role(actor, annotation.article.project, Role.EDITOR)
+    annotation.delete()
+
+
+def claim_merge(*, source: Claim, target: Claim, actor: AbstractBaseUser | None) -> Claim:
+    """Move `source`'s mentions, relations and decided candidates to `target`; delete `source`.
+
+    Mentions already on the target (same span) are dropped rather than duplicated.
+    """
+    if source.pk == target.pk:
+        raise ApplicationError(MSG_MERGE_SELF)
+    if source.project_id != target.project_id:
+        raise ApplicationError(MSG_OTHER_PROJECT)
+    if actor is not None:
+        require_role(actor, target.project, Role.EDITOR)
+    from claims.models import MatchCandidate
+
+    with transaction.atomic():
+        for mention in Annotation.objects.filter(claim=source):
+            if Annotation.objects.filter(
+                article_id=mention.article_id, claim=target, start=mention.start, end=mention.end
+            ).exists():
+                mention.delete()
+            else:
+                mention.claim = target
+                mention.save(update_fields=["claim", "updated_at"])
+        for relation in ClaimRelation.objects.filter(source_claim=source).exclude(
+            target_claim=target
+        ):
+            ClaimRelation.objects.get_or_create(
+                source_claim=target, target_claim=relation.target_claim, kind=relation.kind
+            )
+        for relation in ClaimRelation.objects.filter(target_claim=source).exclude(
+            source_claim=target
+        ):
+            ClaimRelation.objects.get_or_create(
+                source_claim=relation.source_claim, target_claim=target, kind=relation.kind
+            )
+        MatchCandidate.objects.filter(claim=source).delete()
+        MatchCandidate.objects.filter(target_claim=source).delete()
+        if source.notes:
+            target.notes = (
+                f"{target.notes}\n\nMerged from claim {source.pk}: {source.notes}".strip()
+            )
+        target.tags = sorted(set(target.tags) | set(source.tags))
+        target.version = F("version") + 1
+        target.save()
+        source.delete()
+        enqueue(TASK_MATCH_CLAIM, target.pk)
+    target.refresh_from_db()
+    return target
+
+
+def relation_create(
+    *, source: Claim, target: Claim, kind: str, note: str = "", actor: AbstractBaseUser | None
+) -> ClaimRelation:
+    if source.project_id != target.project_id:
+        raise ApplicationError(MSG_OTHER_PROJECT)
+    if source.pk == target.pk:
+        raise ApplicationError("A claim cannot be related to itself.")
+    if actor is not None:
+        require_role(actor, source.project, Role.EDITOR)
+    if kind not in RelationKind.values:
+        raise ApplicationError(f"Unknown relation “{kind}”.")
+    relation, created = ClaimRelation.objects.get_or_create(
+        source_claim=source,
+        target_claim=target,
+        kind=kind,
+        defaults={"note": note, "created_by": actor},
+    )
+    if not created:
+        raise Conflict("These claims are already related that way.")
+    return relation

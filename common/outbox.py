@@ -1,0 +1,68 @@
+"""Durable task enqueueing: write an outbox row now, publish it after commit, relay leftovers.
+
+Every service that starts background work calls `enqueue()` inside its transaction. Publishing
+happens in `transaction.on_commit`, so a worker never sees a row before it is committed; a
+publish that fails (broker down) leaves the row for `relay_unsent()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from celery import current_app
+from django.db import transaction
+from django.utils import timezone
+
+from common.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# Rows sent per relay pass; each costs one broker publish and one UPDATE.
+RELAY_BATCH = 200
+
+
+def enqueue(task_name: str, *args: int | str) -> OutboxMessage:
+    """Record `task_name(*args)` and publish it once the current transaction commits."""
+    message = OutboxMessage.objects.create(task_name=task_name, args=list(args))
+    transaction.on_commit(lambda: _publish(message.pk))
+    return message
+
+
+def _publish(message_id: int) -> bool:
+    """Send one outbox row to the broker; mark it sent. Returns False if the broker refused."""
+    message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
+    if message is None:
+        return True  # already sent by the relay
+    try:
+        current_app.send_task(message.task_name, args=message.args)
+    except Exception as exc:  # kombu raises many types for an unreachable broker
+        OutboxMessage.objects.filter(pk=message_id).update(
+            attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        logger.warning(
+            "Broker unavailable, %s(%s) kept in outbox: %s", message.task_name, message.args, exc
+        )
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(
+        sent_at=timezone.now(), attempts=message.attempts + 1
+    )
+    return True
+
+
+def relay_unsent(*, limit: int = RELAY_BATCH) -> int:
+    """Publish unsent rows, oldest first; stop at the first broker failure. Returns the count sent.
+
+    Tasks are idempotent, so a row published twice (relay and on_commit racing) does no harm.
+    """
+    sent = 0
+    ids: Sequence[int] = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in ids:
+        if not _publish(message_id):
+            break
+        sent += 1
+    return sent

@@ -1,0 +1,34 @@
+"""The Celery application: settings come from Django's CELERY_* settings, tasks are autodiscovered."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_ready
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("claimtrack")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def ensure_broker_folders() -> None:
+    """kombu's filesystem transport expects its folders to exist."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if key in options:
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@app.on_after_configure.connect
+def _on_configure(sender: Celery, **kwargs: object) -> None:
+    ensure_broker_folders()
+
+
+@worker_ready.connect
+def _relay_outbox_on_start(sender: object, **kwargs: object) -> None:
+    """A worker that starts after a broker outage sends what the web process could not."""
+    from common.outbox import relay_unsent
+
+    relay_unsent()
