@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from typing import Any
 
-from annotations.models import Article, Project
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from annotations.models import Annotation, Article, ProcessingState, Project
 from annotations.permissions import AnyUser, projects_for
 from common.errors import NotFound
 
@@ -44,3 +47,44 @@ def article_get(*, user: AnyUser, pk: int) -> Article:
     if article is None:
         raise NotFound(MSG_ARTICLE_NOT_FOUND)
     return article
+
+
+# --- Browser UI reads (project list, project page, reader) ---------------------------------
+
+
+def project_overview(*, user: AnyUser) -> QuerySet[Project]:
+    """The project list: each project with its numbers of articles, claims and pending reviews.
+
+    Counted with subqueries, not joins, so three counts do not multiply each other's rows.
+    """
+    from claims.models import CandidateState, Claim, MatchCandidate
+
+    def count_of(queryset: QuerySet[Any]) -> Coalesce:
+        counted = queryset.order_by().values("project").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return (
+        projects_for(user)
+        .annotate(
+            article_count=count_of(Article.objects.filter(project=OuterRef("pk"))),
+            claim_count=count_of(Claim.objects.filter(project=OuterRef("pk"))),
+            pending_count=count_of(
+                MatchCandidate.objects.filter(project=OuterRef("pk"), state=CandidateState.PENDING)
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def article_mentions(*, article: Article) -> QuerySet[Annotation]:
+    """The reader's highlights: an article's mentions in text order, each with its claim."""
+    return (
+        Annotation.objects.filter(article=article)
+        .select_related("claim")
+        .order_by("start", "-end", "pk")
+    )
+
+
+def article_is_active(article: Article) -> bool:
+    """Still being segmented/embedded: the page keeps polling its state."""
+    return article.processing_state in {ProcessingState.PENDING, ProcessingState.PROCESSING}

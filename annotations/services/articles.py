@@ -15,7 +15,7 @@ from annotations.services.extraction import (
     content_hash,
     extract_file,
     fetch_url,
-    normalize_text,
+    normalize_newlines,
 )
 from common.errors import ApplicationError, Conflict
 from common.outbox import enqueue
@@ -24,6 +24,14 @@ TASK_PROCESS_ARTICLE = "annotations.process_article"
 
 MSG_EMPTY_TEXT = "The article has no text."
 MSG_DUPLICATE = "This article is already in the project as “{title}” (article {pk})."
+
+
+def default_title(text: str, limit: int = 120) -> str:
+    """The first line of the text, cut at a word boundary."""
+    first = text.strip().split("\n", 1)[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _source_for(project: Project, outlet: str, url: str) -> Source | None:
@@ -52,14 +60,14 @@ def article_create(
     """Save a new article and queue its processing after commit.
 
     1. Check the actor may edit the project (None: a command-line or system load).
-    2. Normalise the text and refuse it if empty or already in the project (409 Conflict).
+    2. Normalise newlines (offsets stay those of the text given) and refuse it if empty or already in the project (409 Conflict).
     3. Save article and outlet in one transaction; nothing is half-saved on failure.
     4. Queue segmentation and embedding through the outbox.
     """
     if actor is not None:
         require_role(actor, project, Role.EDITOR)
-    text = normalize_text(text)
-    if not text:
+    text = normalize_newlines(text)
+    if not text.strip():
         raise ApplicationError(MSG_EMPTY_TEXT)
     digest = content_hash(text)
     existing = Article.objects.filter(project=project, content_hash=digest).first()
@@ -73,7 +81,7 @@ def article_create(
             article = Article(
                 project=project,
                 source=_source_for(project, outlet, url),
-                title=(title or text.split("\n", 1)[0])[:500],
+                title=(title or default_title(text))[:500],
                 url=url,
                 byline=byline[:500],
                 published_at=published_at,

@@ -13,6 +13,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
         "data_folder_in": f"{_dir}/queue",
         "data_folder_out": f"{_dir}/queue",
         "processed_folder": f"{_dir}/processed",
+        "control_folder": f"{_dir}/control",
         "store_processed": False,
     }
 

@@ -1,0 +1,233 @@
+"""Admin for projects, outlets, articles, passages and annotations.
+
+Querysets are scoped through annotations.permissions so staff who are not superusers only see
+the projects they belong to, and change rights follow their project role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from annotations.models import Annotation, Article, Membership, Passage, Project, Role, Source
+from annotations.permissions import has_role, projects_for
+from annotations.services import article_reprocess
+
+
+class ProjectScopedAdmin(admin.ModelAdmin):
+    """Shows a staff user only what belongs to their projects; editing needs the editor role."""
+
+    project_path = "project"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.project_path}__in": projects_for(request.user)})
+
+    def _project_of(self, obj: Any) -> Project | None:
+        for part in self.project_path.split("__"):
+            obj = getattr(obj, part, None)
+        return obj
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not request.user.is_superuser:
+            project = self._project_of(obj)
+            if project is None or not has_role(request.user, project, Role.EDITOR):
+                return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(ProjectScopedAdmin):
+    project_path = "pk"
+    list_display = ["name", "slug", "article_count", "claim_count", "created_at"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
+        qs = Project.objects.annotate(
+            n_articles=Count("articles", distinct=True), n_claims=Count("claims", distinct=True)
+        )
+        return qs if request.user.is_superuser else qs.filter(pk__in=projects_for(request.user))
+
+    def _project_of(self, obj: Any) -> Project | None:
+        return obj
+
+    @admin.display(description="Articles", ordering="n_articles")
+    def article_count(self, obj: Project) -> int:
+        return obj.n_articles  # type: ignore[attr-defined]
+
+    @admin.display(description="Claims", ordering="n_claims")
+    def claim_count(self, obj: Project) -> int:
+        return obj.n_claims  # type: ignore[attr-defined]
+
+
+@admin.register(Source)
+class SourceAdmin(ProjectScopedAdmin):
+    list_display = ["name", "domain", "project", "article_count"]
+    list_filter = ["project"]
+    search_fields = ["name", "domain"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        return super().get_queryset(request).annotate(n_articles=Count("articles"))
+
+    @admin.display(description="Articles", ordering="n_articles")
+    def article_count(self, obj: Source) -> int:
+        return obj.n_articles  # type: ignore[attr-defined]
+
+
+class AnnotationInline(admin.TabularInline):
+    model = Annotation
+    extra = 0
+    fields = ["claim", "start", "end", "exact", "stance", "anchor_state", "origin", "author"]
+    readonly_fields = ["claim", "start", "end", "exact", "anchor_state", "origin", "author"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # mentions are made in the reader or the API, which check the span
+
+
+class PassageInline(admin.TabularInline):
+    model = Passage
+    extra = 0
+    fields = ["ordinal", "start", "end", "text"]
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+    ordering = ["ordinal"]
+
+
+@admin.register(Article)
+class ArticleAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "source",
+        "project",
+        "published_at",
+        "processing_state",
+        "passage_count",
+        "created_at",
+    ]
+    list_filter = ["processing_state", "project", "source", "language"]
+    search_fields = ["title", "url", "byline", "text"]
+    date_hierarchy = "published_at"
+    list_select_related = ["source", "project"]
+    readonly_fields = [
+        "content_hash",
+        "revision",
+        "processing_state",
+        "processing_error",
+        "processed_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "text_length",
+    ]
+    # The text is edited through a revision (re-anchoring), not in a form field.
+    exclude = ["text"]
+    inlines = [AnnotationInline, PassageInline]
+    actions = ["reprocess"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        return super().get_queryset(request).annotate(n_passages=Count("passages"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # articles are loaded through the loaders, which extract and deduplicate
+
+    @admin.display(description="Passages", ordering="n_passages")
+    def passage_count(self, obj: Article) -> int:
+        return obj.n_passages  # type: ignore[attr-defined]
+
+    @admin.display(description="Text length")
+    def text_length(self, obj: Article) -> str:
+        return f"{len(obj.text):,} characters"
+
+    @admin.action(description="Re-process selected articles (segment, embed, match)")
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        count = 0
+        for article in queryset:
+            if has_role(request.user, article.project, Role.EDITOR):
+                article_reprocess(article=article)
+                count += 1
+        self.message_user(request, f"{count} article(s) queued for processing.", messages.SUCCESS)
+
+
+@admin.register(Passage)
+class PassageAdmin(ProjectScopedAdmin):
+    project_path = "article__project"
+    list_display = ["__str__", "article", "ordinal", "start", "end", "has_embedding"]
+    list_filter = ["article__project"]
+    search_fields = ["text"]
+    list_select_related = ["article"]
+    readonly_fields = ["article", "ordinal", "start", "end", "text", "has_embedding"]
+    exclude = ["embedding", "search_vector"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(boolean=True, description="Embedded")
+    def has_embedding(self, obj: Passage) -> bool:
+        return obj.embedding is not None
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+    project_path = "article__project"
+    list_display = [
+        "quote",
+        "claim",
+        "article",
+        "stance",
+        "anchor_state",
+        "origin",
+        "author",
+        "created_at",
+    ]
+    list_filter = ["anchor_state", "origin", "stance", "article__project"]
+    search_fields = ["exact", "claim__statement"]
+    list_select_related = ["article", "claim", "author"]
+    readonly_fields = [
+        "article",
+        "claim",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "anchor_state",
+        "origin",
+        "author",
+        "version",
+        "created_at",
+        "updated_at",
+        "in_context",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Quote")
+    def quote(self, obj: Annotation) -> str:
+        return obj.exact[:80]
+
+    @admin.display(description="In context")
+    def in_context(self, obj: Annotation) -> str:
+        # format_html escapes every argument: article text is untrusted.
+        return format_html("…{}<mark>{}</mark>{}…", obj.prefix, obj.exact, obj.suffix)
