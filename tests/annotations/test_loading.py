@@ -159,7 +159,7 @@ def test_url_is_fetched_and_extracted(project, page_server) -> None:
 
 
 def test_unreachable_url_gets_a_clear_message(project, page_server) -> None:
-    with pytest.raises(ApplicationError, match="Could not fetch .*/missing"):
+    with pytest.raises(ApplicationError, match=r"Could not fetch .*/missing"):
         article_create_from_url(project=project, url=f"{page_server}/missing")
     with pytest.raises(ApplicationError, match="not an http"):
         article_create_from_url(project=project, url="file:///etc/passwd")
