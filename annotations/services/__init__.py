@@ -8,6 +8,7 @@ from annotations.services.articles import (
 )
 from annotations.services.processing import article_process
 from annotations.services.projects import membership_set, project_create
+from annotations.services.revisions import article_revise
 
 __all__ = [
     "article_create",
@@ -15,6 +16,7 @@ __all__ = [
     "article_create_from_url",
     "article_process",
     "article_reprocess",
+    "article_revise",
     "membership_set",
     "project_create",
 ]

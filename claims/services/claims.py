@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from annotations.models import Annotation, AnnotationOrigin, Article, Project, Role, Stance
 from annotations.permissions import require_role
@@ -120,10 +119,9 @@ def claim_update(
             raise PreconditionFailed(MSG_STALE.format(current=current.version))
         for name, value in fields.items():
             setattr(current, name, value)
-        current.version = F("version") + 1
+        current.version += 1  # the row is locked: a plain increment is safe
         current.full_clean(exclude=["embedding", "search_vector", "version"])
         current.save()
-        current.refresh_from_db()
         if "statement" in fields and fields["statement"] != claim.statement:
             enqueue(TASK_MATCH_CLAIM, current.pk)
     return current
@@ -206,6 +204,7 @@ def claim_merge(*, source: Claim, target: Claim, actor: AbstractBaseUser | None)
     from claims.models import MatchCandidate
 
     with transaction.atomic():
+        target = Claim.objects.select_for_update().get(pk=target.pk)
         for mention in Annotation.objects.filter(claim=source):
             if Annotation.objects.filter(
                 article_id=mention.article_id, claim=target, start=mention.start, end=mention.end
@@ -233,7 +232,7 @@ def claim_merge(*, source: Claim, target: Claim, actor: AbstractBaseUser | None)
                 f"{target.notes}\n\nMerged from claim {source.pk}: {source.notes}".strip()
             )
         target.tags = sorted(set(target.tags) | set(source.tags))
-        target.version = F("version") + 1
+        target.version += 1
         target.save()
         source.delete()
         enqueue(TASK_MATCH_CLAIM, target.pk)

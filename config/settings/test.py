@@ -20,6 +20,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
 DEBUG = False
 SECRET_KEY = "test-only-key"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+# django-axes needs the request in authenticate(); the test client's login() has none. The
+# throttling tests switch it on with override_settings.
+AXES_ENABLED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests never hold connections open between requests; the live server and workers share the DB.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
