@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -31,7 +33,7 @@ class Project(TimeStampedModel):
     # Per-project matching settings (e.g. {"match_threshold": 0.6}); unset keys fall back to
     # settings.CLAIMTRACK_MATCHING.
     matching_settings = models.JSONField(default=dict, blank=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
 

@@ -6,7 +6,7 @@ An outsider learns nothing about a project: every lookup scoped by `projects_for
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from annotations.models import Membership, Project, Role
@@ -18,7 +18,7 @@ ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
 MSG_PROJECT_NOT_FOUND = "Project not found."
 MSG_ROLE_REQUIRED = "This needs the {role} role in project “{project}”; you are {actual}."
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def projects_for(user: AnyUser) -> QuerySet[Project]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlparse
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from annotations.models import Article, ProcessingState, Project, Role, Source
@@ -55,7 +56,7 @@ def article_create(
     byline: str = "",
     published_at: dt.datetime | None = None,
     language: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Article:
     """Save a new article and queue its processing after commit.
 
@@ -104,7 +105,7 @@ def article_create(
     return article
 
 
-def _merge(extracted: ExtractedArticle, overrides: dict[str, object]) -> dict[str, object]:
+def _merge(extracted: ExtractedArticle, overrides: dict[str, Any]) -> dict[str, Any]:
     """Metadata given by hand wins over what was found in the file or page."""
     found = {
         "title": extracted.title,
@@ -122,8 +123,8 @@ def article_create_from_file(
     project: Project,
     data: bytes,
     filename: str,
-    actor: AbstractBaseUser | None = None,
-    **meta: object,
+    actor: User | None = None,
+    **meta: Any,
 ) -> Article:
     """An uploaded .txt / .md / .html file; `meta` (title, outlet, url...) overrides the file's."""
     if actor is not None:
@@ -131,18 +132,18 @@ def article_create_from_file(
     extracted = extract_file(data, name=filename)
     return article_create(
         project=project, text=extracted.text, actor=actor, **_merge(extracted, meta)
-    )  # type: ignore[arg-type]
+    )
 
 
 def article_create_from_url(
-    *, project: Project, url: str, actor: AbstractBaseUser | None = None, **meta: object
+    *, project: Project, url: str, actor: User | None = None, **meta: Any
 ) -> Article:
     if actor is not None:
         require_role(actor, project, Role.EDITOR)
     extracted = fetch_url(url)
     return article_create(
         project=project, text=extracted.text, actor=actor, **_merge(extracted, meta)
-    )  # type: ignore[arg-type]
+    )
 
 
 def article_reprocess(*, article: Article) -> None:

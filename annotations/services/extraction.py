@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import charset_normalizer
 import trafilatura
+import trafilatura.settings
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 from markdown_it import MarkdownIt
@@ -121,8 +122,8 @@ def extract_html(html: str, *, name: str, url: str = "") -> ExtractedArticle:
     doc = trafilatura.bare_extraction(
         html, url=url or None, with_metadata=True, include_comments=False, include_tables=False
     )
-    text = normalize_text(doc.text or "") if doc is not None else ""
-    if not text:
+    text = normalize_text(doc.text or "") if isinstance(doc, trafilatura.settings.Document) else ""
+    if not text or not isinstance(doc, trafilatura.settings.Document):
         raise ApplicationError(MSG_NO_TEXT.format(name=name))
     return ExtractedArticle(
         text=text,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -11,7 +11,7 @@ from annotations.models import Membership, Project, Role
 
 @transaction.atomic
 def project_create(
-    *, name: str, owner: AbstractBaseUser | None = None, description: str = "", slug: str = ""
+    *, name: str, owner: User | None = None, description: str = "", slug: str = ""
 ) -> Project:
     """Create a project; its creator becomes its owner."""
     base = slug or slugify(name)[:180] or "project"
@@ -27,7 +27,7 @@ def project_create(
     return project
 
 
-def membership_set(*, project: Project, user: AbstractBaseUser, role: Role) -> Membership:
+def membership_set(*, project: Project, user: User, role: Role) -> Membership:
     membership, _ = Membership.objects.update_or_create(
         project=project, user=user, defaults={"role": role}
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotations.models import AnchorState, Annotation, Article, ProcessingState, Role
@@ -23,7 +23,7 @@ def article_revise(
     *,
     article: Article,
     text: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     expected_revision: int | None = None,
 ) -> Article:
     """Replace the article's text with a corrected one.

@@ -3,7 +3,7 @@ matcher never proposes a decided pair again nor changes it."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,9 +16,7 @@ from common.errors import Conflict
 MSG_ALREADY_DECIDED = "This candidate was already {state} by someone else."
 
 
-def _decide(
-    candidate: MatchCandidate, state: CandidateState, actor: AbstractBaseUser | None
-) -> MatchCandidate:
+def _decide(candidate: MatchCandidate, state: CandidateState, actor: User | None) -> MatchCandidate:
     """Guarded state change pending → `state`; exactly one reviewer wins a race."""
     if actor is not None:
         require_role(actor, candidate.project, Role.EDITOR)
@@ -33,9 +31,7 @@ def _decide(
 
 
 @transaction.atomic
-def candidate_accept(
-    *, candidate: MatchCandidate, actor: AbstractBaseUser | None
-) -> MatchCandidate:
+def candidate_accept(*, candidate: MatchCandidate, actor: User | None) -> MatchCandidate:
     """Accept: the proposed span becomes a mention of the claim (or the claims become same-as)."""
     candidate = _decide(candidate, CandidateState.ACCEPTED, actor)
     if candidate.target_claim_id is not None:
@@ -67,15 +63,11 @@ def candidate_accept(
 
 
 @transaction.atomic
-def candidate_reject(
-    *, candidate: MatchCandidate, actor: AbstractBaseUser | None
-) -> MatchCandidate:
+def candidate_reject(*, candidate: MatchCandidate, actor: User | None) -> MatchCandidate:
     return _decide(candidate, CandidateState.REJECTED, actor)
 
 
 @transaction.atomic
-def candidate_mark_related(
-    *, candidate: MatchCandidate, actor: AbstractBaseUser | None
-) -> MatchCandidate:
+def candidate_mark_related(*, candidate: MatchCandidate, actor: User | None) -> MatchCandidate:
     """ "Related, not the same": stored like a rejection so the pair is not proposed again."""
     return _decide(candidate, CandidateState.RELATED, actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from annotations.models import Annotation, AnnotationOrigin, Article, Project, Role, Stance
@@ -65,7 +65,7 @@ def claim_create(
     notes: str = "",
     origin: str = ClaimOrigin.TRACKED,
     external_ref: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Claim:
     """A claim from its statement alone (tracked); matching is queued after commit."""
     if actor is not None:
@@ -94,7 +94,7 @@ def claim_create(
 def claim_update(
     *,
     claim: Claim,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     expected_version: int | None = None,
     **fields: Any,
 ) -> Claim:
@@ -139,7 +139,7 @@ def annotation_create(
     stance: str = Stance.ASSERTS,
     exact: str | None = None,
     origin: str = AnnotationOrigin.EDITOR,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Annotation:
     """Mark a span as a mention of `claim`, or of a new claim worded `statement`.
 
@@ -183,14 +183,14 @@ def annotation_create(
     return annotation
 
 
-def annotation_detach(*, annotation: Annotation, actor: AbstractBaseUser | None) -> None:
+def annotation_detach(*, annotation: Annotation, actor: User | None) -> None:
     """Remove a mention from its claim (the claim itself stays). History keeps the record."""
     if actor is not None:
         require_role(actor, annotation.article.project, Role.EDITOR)
     annotation.delete()
 
 
-def claim_merge(*, source: Claim, target: Claim, actor: AbstractBaseUser | None) -> Claim:
+def claim_merge(*, source: Claim, target: Claim, actor: User | None) -> Claim:
     """Move `source`'s mentions, relations and decided candidates to `target`; delete `source`.
 
     Mentions already on the target (same span) are dropped rather than duplicated.
@@ -241,7 +241,7 @@ def claim_merge(*, source: Claim, target: Claim, actor: AbstractBaseUser | None)
 
 
 def relation_create(
-    *, source: Claim, target: Claim, kind: str, note: str = "", actor: AbstractBaseUser | None
+    *, source: Claim, target: Claim, kind: str, note: str = "", actor: User | None
 ) -> ClaimRelation:
     if source.project_id != target.project_id:
         raise ApplicationError(MSG_OTHER_PROJECT)
