@@ -3,10 +3,12 @@ segmented and embedded."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from annotations.models import Article, Passage, ProcessingState
-from annotations.services import article_create
+from annotations.services import article_create, article_create_from_file
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.worker
@@ -38,3 +40,22 @@ def test_worker_segments_and_embeds_a_loaded_article(worker, project) -> None:
         assert p.embedding is not None and len(p.embedding) == 384
     assert Passage.objects.filter(article=done, search_vector__isnull=False).count() == 4
     assert done.processed_at is not None
+
+
+def test_worker_processes_a_real_demo_article_loaded_from_file(worker, project) -> None:
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "004.txt"
+    article = article_create_from_file(project=project, data=path.read_bytes(), filename=path.name)
+
+    def processed() -> Article | None:
+        a = Article.objects.get(pk=article.pk)
+        assert a.processing_state != ProcessingState.FAILED, a.processing_error
+        return a if a.processing_state == ProcessingState.PROCESSED else None
+
+    done = wait_for(processed, timeout=120)
+    passages = list(Passage.objects.filter(article=done).order_by("ordinal"))
+    assert len(passages) > 10
+    assert all(done.text[p.start : p.end] == p.text for p in passages)
+    # Every non-blank line of the article is covered by passages, in order.
+    assert [p.start for p in passages] == sorted(p.start for p in passages)
+    covered = "".join(p.text for p in passages)
+    assert len(covered) > 0.9 * len("".join(done.text.split()))
