@@ -88,3 +88,64 @@ def article_mentions(*, article: Article) -> QuerySet[Annotation]:
 def article_is_active(article: Article) -> bool:
     """Still being segmented/embedded: the page keeps polling its state."""
     return article.processing_state in {ProcessingState.PENDING, ProcessingState.PROCESSING}
+
+
+# --- REST API reads (issue 5) -----------------------------------------------------------------
+
+
+def _api_count(queryset: QuerySet[Any], by: str) -> Coalesce:
+    """COUNT(*) of `queryset` per `by` as a correlated subquery (no join multiplies rows)."""
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def project_api_list(*, user: AnyUser) -> QuerySet[Project]:
+    """The user's projects with the user's role in each (superusers act as owners) and counts."""
+    from django.db.models import CharField, Value
+
+    from annotations.models import Membership, Role
+
+    role = Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk).values("role")[:1]
+    fallback = Role.OWNER.value if getattr(user, "is_superuser", False) else ""
+    return project_overview(user=user).annotate(
+        my_role=Coalesce(Subquery(role, output_field=CharField()), Value(fallback))
+    )
+
+
+def source_api_list(*, user: AnyUser) -> QuerySet[Any]:
+    """Outlets of the user's projects with how many articles each published there."""
+    from annotations.models import Source
+
+    return Source.objects.filter(project__in=projects_for(user)).annotate(
+        article_count=_api_count(Article.objects.filter(source=OuterRef("pk")), "source")
+    )
+
+
+def article_api_list(*, user: AnyUser) -> QuerySet[Article]:
+    """Articles of the user's projects with outlet and number of mentions (text is loaded)."""
+    return (
+        Article.objects.filter(project__in=projects_for(user))
+        .select_related("source")
+        .annotate(
+            annotation_count=_api_count(Annotation.objects.filter(article=OuterRef("pk")), "article")
+        )
+    )
+
+
+def annotation_api_list(*, user: AnyUser) -> QuerySet[Annotation]:
+    """Mentions in the user's projects with article, outlet, claim and author in one query."""
+    return (
+        Annotation.objects.filter(article__project__in=projects_for(user))
+        .select_related("article", "article__source", "claim", "author")
+        .defer("article__text", "claim__embedding", "claim__search_vector")
+    )
+
+
+def article_annotation_page(*, article: Article, offset: int, limit: int) -> list[Annotation]:
+    """One page of an article's mentions in text order (the W3C AnnotationPage's items)."""
+    return list(
+        Annotation.objects.filter(article=article)
+        .select_related("article", "article__source", "claim", "author")
+        .defer("article__text", "claim__embedding", "claim__search_vector")
+        .order_by("start", "end", "pk")[offset : offset + limit]
+    )

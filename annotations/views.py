@@ -1,28 +1,176 @@
-"""Browser pages for projects and articles (the reader is built in the annotation-UI issue)."""
+"""Browser pages for projects and articles: the project list, a project's page, the reader.
 
+Views parse, call one service or selector, and render. Roles are checked by the selectors
+(outsiders: 404) and by require_role/has_role (viewers read, editors change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from annotations import selectors
+from annotations import highlights, selectors, services
+from annotations.forms import ArticleAddForm
+from annotations.models import AnchorState, Annotation, Article, Project, Role, Stance
+from annotations.permissions import has_role, require_role
+from claims import selectors as claim_selectors
+from claims.models import ClaimKind, ClaimStatus
+from common.errors import ApplicationError, NotFound, PermissionDenied
+from common.http import AuthedRequest
+
+# The project page lists this many claims; the matrix and the API show them all.
+CLAIMS_ON_PROJECT_PAGE = 100
+# After processing, matching runs; the reader keeps refreshing the proposal count this long.
+MATCHING_WINDOW = dt.timedelta(seconds=60)
+MSG_ARTICLE_ADDED = "Article added. It is being processed; you can mark claims right away."
 
 
 @login_required
-def project_list(request: HttpRequest) -> HttpResponse:
-    projects = selectors.project_list(user=request.user)
+def project_list(request: AuthedRequest) -> HttpResponse:
+    projects = selectors.project_overview(user=request.user)
     return render(request, "annotations/project_list.html", {"projects": projects})
 
 
-@login_required
-def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    project = selectors.project_get(user=request.user, slug=slug)
-    articles = selectors.article_list(user=request.user, project=project)
-    return render(
-        request, "annotations/project_detail.html", {"project": project, "articles": articles}
+def _article_table_context(request: AuthedRequest, project: Project) -> dict[str, Any]:
+    articles = list(selectors.article_list(user=request.user, project=project))
+    return {
+        "project": project,
+        "articles": articles,
+        "polling": any(selectors.article_is_active(a) for a in articles),
+    }
+
+
+def _project_context(
+    request: AuthedRequest, project: Project, form: ArticleAddForm | None = None
+) -> dict[str, Any]:
+    claims = list(
+        claim_selectors.claim_list(user=request.user, project=project)[: CLAIMS_ON_PROJECT_PAGE + 1]
     )
+    return {
+        **_article_table_context(request, project),
+        "claims": claims[:CLAIMS_ON_PROJECT_PAGE],
+        "more_claims": len(claims) > CLAIMS_ON_PROJECT_PAGE,
+        "pending_count": claim_selectors.pending_candidate_count(project=project),
+        "can_edit": has_role(request.user, project, Role.EDITOR),
+        "form": form or ArticleAddForm(),
+    }
 
 
 @login_required
-def article_read(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    project = selectors.project_get(user=request.user, slug=slug)
+    return render(request, "annotations/project_detail.html", _project_context(request, project))
+
+
+@login_required
+def project_articles(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The article table alone: polled by htmx every 2 s while an article is processed."""
+    project = selectors.project_get(user=request.user, slug=slug)
+    context = _article_table_context(request, project)
+    return render(request, "annotations/_article_table.html", context)
+
+
+def _create_article(project: Project, form: ArticleAddForm, actor: Any) -> Article:
+    data, meta = form.cleaned_data, form.metadata()
+    if data.get("file"):
+        upload = data["file"]
+        return services.article_create_from_file(
+            project=project, data=upload.read(), filename=upload.name, actor=actor, **meta
+        )
+    if data.get("url"):
+        return services.article_create_from_url(
+            project=project, url=data["url"], actor=actor, **meta
+        )
+    return services.article_create(project=project, text=data["text"], actor=actor, **meta)  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+def article_add(request: AuthedRequest, slug: str) -> HttpResponse:
+    project = selectors.project_get(user=request.user, slug=slug)
+    require_role(request.user, project, Role.EDITOR)
+    form = ArticleAddForm(request.POST, request.FILES)
+    status, duplicate_id = 400, None
+    if form.is_valid():
+        try:
+            article = _create_article(project, form, request.user)
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:  # duplicate, empty, unreadable file, unreachable URL
+            form.add_error(None, exc.message)
+            status = exc.status
+            duplicate_id = exc.extra.get("article_id")
+        else:
+            messages.success(request, MSG_ARTICLE_ADDED)
+            return redirect(article)
+    context = _project_context(request, project, form)
+    context["duplicate_id"] = duplicate_id
+    return render(request, "annotations/project_detail.html", context, status=status)
+
+
+def _claims_of(mentions: list[Annotation]) -> list[dict[str, Any]]:
+    """The reader's side panel: each claim once, in order of its first mention, with them all."""
+    by_claim: dict[int, dict[str, Any]] = {}
+    for mention in mentions:
+        entry = by_claim.setdefault(mention.claim_id, {"claim": mention.claim, "mentions": []})
+        entry["mentions"].append(mention)
+    return list(by_claim.values())
+
+
+def _marks_context(request: AuthedRequest, article: Article) -> dict[str, Any]:
+    mentions = list(selectors.article_mentions(article=article))
+    return {
+        "article": article,
+        "segments": highlights.segments(article.text, mentions),
+        "claims": _claims_of(mentions),
+        "orphaned": [m for m in mentions if m.anchor_state == AnchorState.ORPHANED],
+    }
+
+
+def _state_context(article: Article) -> dict[str, Any]:
+    matching = bool(
+        article.processed_at and timezone.now() - article.processed_at < MATCHING_WINDOW
+    )
+    return {
+        "article": article,
+        "polling": selectors.article_is_active(article) or matching,
+        "pending_count": claim_selectors.pending_candidate_count(
+            project=article.project, article=article
+        ),
+    }
+
+
+@login_required
+def article_read(request: AuthedRequest, pk: int) -> HttpResponse:
     article = selectors.article_get(user=request.user, pk=pk)
-    return render(request, "annotations/article_read.html", {"article": article})
+    context = {
+        **_marks_context(request, article),
+        **_state_context(article),
+        "project": article.project,
+        "can_mark": has_role(request.user, article.project, Role.EDITOR),
+        "kinds": ClaimKind.choices,
+        "statuses": ClaimStatus.choices,
+        "stances": Stance.choices,
+    }
+    return render(request, "annotations/article_read.html", context)
+
+
+@login_required
+def article_marks(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The text with its highlights and the claims panel, swapped in after a mark is saved."""
+    article = selectors.article_get(user=request.user, pk=pk)
+    return render(request, "annotations/_article_marks.html", _marks_context(request, article))
+
+
+@login_required
+def article_state(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The processing badge alone: polled while the article is processed and matched."""
+    article = selectors.article_get(user=request.user, pk=pk)
+    return render(request, "annotations/_article_state.html", _state_context(article))

@@ -1,0 +1,72 @@
+"""Cutting an article's text into segments for the reader, so overlapping mentions all show.
+
+The reader's JavaScript maps a selection back to character offsets by counting the text of
+the container, so the segments, joined, must be exactly the article text: nothing added,
+nothing dropped. Every segment knows all the mentions that cover it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from annotations.models import AnchorState, Annotation
+
+# Shades of highlight; deeper overlaps share the darkest one.
+MAX_DEPTH = 3
+
+
+@dataclass
+class Segment:
+    text: str
+    start: int
+    end: int
+    mentions: list[Annotation] = field(default_factory=list)
+    # Mentions that begin here: the page puts their `annotation-<pk>` anchors before the text.
+    anchors: list[int] = field(default_factory=list)
+
+    @property
+    def depth(self) -> int:
+        return min(len(self.mentions), MAX_DEPTH)
+
+    @property
+    def mention_ids(self) -> str:
+        return " ".join(str(m.pk) for m in self.mentions)
+
+    @property
+    def claim_ids(self) -> str:
+        return " ".join(sorted({str(m.claim_id) for m in self.mentions}))
+
+    @property
+    def title(self) -> str:
+        """Tooltip: the statements of the claims this passage states."""
+        statements = dict.fromkeys(m.claim.statement for m in self.mentions)
+        return "\n".join(f"• {s}" for s in statements)
+
+
+def drawable(mention: Annotation, length: int) -> bool:
+    """Orphaned mentions (their quote is gone from the text) are listed, not drawn."""
+    return (
+        mention.anchor_state != AnchorState.ORPHANED and 0 <= mention.start < mention.end <= length
+    )
+
+
+def segments(text: str, mentions: Iterable[Annotation]) -> list[Segment]:
+    """Split `text` at every mention boundary.
+
+    1. Collect the boundaries: 0, the end of the text, and each drawable mention's start/end.
+    2. Between consecutive boundaries, one segment covered by every mention spanning it.
+    """
+    spans = [m for m in mentions if drawable(m, len(text))]
+    cuts = sorted({0, len(text)} | {m.start for m in spans} | {m.end for m in spans})
+    return [
+        Segment(
+            text=text[start:end],
+            start=start,
+            end=end,
+            mentions=[m for m in spans if m.start <= start and m.end >= end],
+            anchors=[m.pk for m in spans if m.start == start],
+        )
+        for start, end in pairwise(cuts)
+    ]
