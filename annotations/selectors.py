@@ -105,7 +105,9 @@ def project_api_list(*, user: AnyUser) -> QuerySet[Project]:
 
     from annotations.models import Membership, Role
 
-    role = Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk).values("role")[:1]
+    # An anonymous user (pk None) has no membership row: id 0 matches none.
+    memberships = Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk or 0)
+    role = memberships.values("role")[:1]
     fallback = Role.OWNER.value if getattr(user, "is_superuser", False) else ""
     return project_overview(user=user).annotate(
         my_role=Coalesce(Subquery(role, output_field=CharField()), Value(fallback))
@@ -127,7 +129,9 @@ def article_api_list(*, user: AnyUser) -> QuerySet[Article]:
         Article.objects.filter(project__in=projects_for(user))
         .select_related("source")
         .annotate(
-            annotation_count=_api_count(Annotation.objects.filter(article=OuterRef("pk")), "article")
+            annotation_count=_api_count(
+                Annotation.objects.filter(article=OuterRef("pk")), "article"
+            )
         )
     )
 

@@ -291,14 +291,14 @@ def claim_export_base(*, user: AnyUser) -> QuerySet[Claim]:
     return Claim.objects.filter(project__in=projects_for(user))
 
 
-def claim_export_rows(*, claims: QuerySet[Claim]) -> QuerySet[Claim]:
+def claim_export_rows(*, claims: QuerySet[Claim]) -> QuerySet[Claim, dict[str, object]]:
     """One row per claim for the claim table: its mentions aggregated in the same query.
 
     1. `claims` is already scoped and filtered (filters use EXISTS, never joins, so the
        aggregates below see every mention of a claim, not only the filtered ones).
     2. One LEFT JOIN of mentions → articles → outlets, grouped by claim: counts, outlets,
        first and last appearance (publication date, else load date) and the quotes in order
-       of appearance. PostgreSQL streams the groups through a server-side cursor.
+       of appearance. The caller reads the rows through a server-side cursor, in chunks.
     """
     from django.contrib.postgres.aggregates import ArrayAgg
     from django.db.models import Max
@@ -319,7 +319,7 @@ def claim_export_rows(*, claims: QuerySet[Claim]) -> QuerySet[Claim]:
         quotes=ArrayAgg(
             "mentions__exact",
             filter=Q(mentions__isnull=False),
-            order_by=(seen, "mentions__start"),
+            order_by=(seen, "mentions__start"),  # type: ignore[arg-type]  # expressions work
         ),
     ).values(
         "id",

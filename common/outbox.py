@@ -25,7 +25,10 @@ RELAY_BATCH = 200
 def enqueue(task_name: str, *args: int | str) -> OutboxMessage:
     """Record `task_name(*args)` and publish it once the current transaction commits."""
     message = OutboxMessage.objects.create(task_name=task_name, args=list(args))
-    transaction.on_commit(lambda: _publish(message.pk))
+    # robust: the change is committed and the row is durable, so a failure to publish or to mark
+    # the row (broker or database gone at that instant) is logged, not shown to the editor as
+    # an error for a save that succeeded; the relay sends the row later.
+    transaction.on_commit(lambda: _publish(message.pk), robust=True)
     return message
 
 

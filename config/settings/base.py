@@ -91,6 +91,8 @@ DATABASES = {"default": env.db_url_config(_database_url())}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 # Reconnect after a database restart instead of failing every request on a dead connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database host that does not answer fails the request after 5 s instead of the TCP timeout.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -138,6 +140,20 @@ CLAIMTRACK_FETCH_TIMEOUT_S = env.float("CLAIMTRACK_FETCH_TIMEOUT_S", default=15.
 # (folders under VAR_DIR), never task_always_eager which would hide every queueing bug.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 _BROKER_DIR = Path(os.environ.get("CLAIMTRACK_BROKER_DIR", VAR_DIR / "broker"))
+# Redis: a message taken by a worker that died is handed to another after this many seconds
+# (RabbitMQ does it at once). It must exceed the longest task (time limit 360 s), or a slow task
+# would also start a second time.
+_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)
+# Options for a Redis or RabbitMQ broker (the fault tests give them to the brokers they start).
+CLAIMTRACK_BROKER_SERVER_OPTIONS: dict[str, object] = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # How often a worker looks for such messages (kombu's default: every 100 s).
+    "unacked_restore_interval": max(1, min(_VISIBILITY_TIMEOUT // 10, 100)),
+    "unacked_restore_throttle": 1,
+    # A broker that hangs without closing the connection (frozen, network partition) would
+    # otherwise hang every publish, and so the editor's save, forever.
+    "socket_timeout": 2,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {
         "data_folder_in": str(_BROKER_DIR / "queue"),
@@ -147,7 +163,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    else CLAIMTRACK_BROKER_SERVER_OPTIONS
 )
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -161,8 +177,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Enqueueing must not hang a request when the broker is down: fail fast, the outbox retries.
+# A broker that refuses connections fails at once; a frozen one costs 3 attempts x 2 s.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 
 # Embeddings: the packaged all-MiniLM-L6-v2, loaded offline from site-packages.
 CLAIMTRACK_EMBEDDING_DIM = 384
@@ -197,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "kind": name their enums after the model choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.models.ClaimKind",
+        "RelationKindEnum": "claims.models.RelationKind",
+    },
 }
 
 LOGGING: dict[str, Any] = {
@@ -210,4 +232,14 @@ LOGGING: dict[str, Any] = {
         # kombu warns on every filesystem:// connection that it has no host name.
         "kombu.connection": {"level": "ERROR"},
     },
+}
+
+# Matching engine (claims/matching/config.py documents every key and the weights). Candidates
+# scoring at or above match_threshold are proposals (the review queue); those between
+# store_floor and it are kept for ranking only. Project.matching_settings overrides per project.
+CLAIMTRACK_MATCHING: dict[str, object] = {
+    "match_threshold": env.float("CLAIMTRACK_MATCH_THRESHOLD", default=0.5),
+    "store_floor": 0.1,
+    "store_per_article": 5,
+    "claim_threshold": 0.7,
 }

@@ -1,0 +1,105 @@
+"""FilterSets for the annotations API; claims/api/filters.py reuses `IdFilter` and `date_range`.
+
+Id filters take whole numbers only and never 400 on an id the user cannot see: the queryset
+is already scoped to the user's projects, so a foreign id simply matches nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+
+# Ids past a PostgreSQL bigint are refused as invalid input.
+from annotations.api.permissions import MAX_ID
+from annotations.models import (
+    AnchorState,
+    Annotation,
+    AnnotationOrigin,
+    Article,
+    ProcessingState,
+    Source,
+    Stance,
+)
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class IdFilter(filters.NumberFilter):
+    """An id: `?project=3`. Not a decimal (NumberFilter's default would round 3.7 to 3)."""
+
+    field_class = IdField
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """ISO 8601, moved to UTC before it reaches the database: Python accepts offsets up to
+    ±23:59 that PostgreSQL refuses (±15:59), and an instant past year 1 or 9999 in UTC is
+    simply invalid input."""
+
+    def to_python(self, value: object) -> dt.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+def date_range(field: str, label: str) -> tuple[UTCDateTimeFilter, UTCDateTimeFilter]:
+    """An (after, before) pair of inclusive ISO 8601 filters on a datetime field."""
+    return (
+        UTCDateTimeFilter(
+            field_name=field, lookup_expr="gte", label=f"{label} on or after (ISO 8601)"
+        ),
+        UTCDateTimeFilter(
+            field_name=field, lookup_expr="lte", label=f"{label} on or before (ISO 8601)"
+        ),
+    )
+
+
+class SourceFilter(filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+
+    class Meta:
+        model = Source
+        fields = ["project"]
+
+
+class ArticleFilter(filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    source = IdFilter(field_name="source_id")
+    processing_state = filters.MultipleChoiceFilter(choices=ProcessingState.choices)
+    language = filters.CharFilter()
+    published_after, published_before = date_range("published_at", "Published")
+    created_after, created_before = date_range("created_at", "Loaded")
+
+    class Meta:
+        model = Article
+        fields = ["project", "source", "processing_state", "language"]
+
+
+class AnnotationFilter(filters.FilterSet):
+    project = IdFilter(field_name="article__project_id")
+    article = IdFilter(field_name="article_id")
+    claim = IdFilter(field_name="claim_id")
+    source = IdFilter(field_name="article__source_id")
+    anchor_state = filters.MultipleChoiceFilter(choices=AnchorState.choices)
+    stance = filters.MultipleChoiceFilter(choices=Stance.choices)
+    origin = filters.MultipleChoiceFilter(choices=AnnotationOrigin.choices)
+    created_after, created_before = date_range("created_at", "Created")
+
+    class Meta:
+        model = Annotation
+        fields = ["project", "article", "claim", "source", "anchor_state", "stance", "origin"]

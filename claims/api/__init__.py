@@ -1,0 +1,1 @@
+"""The REST API for claims, their relations, match candidates, exports and ClaimReview."""

@@ -1,0 +1,79 @@
+"""FilterSets for claims, relations and candidates (the claim export filters like the list).
+
+Filters that look through mentions use EXISTS subqueries, never joins: a join would both
+duplicate claims and cut the export's aggregates down to the filtered mentions.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_filters import rest_framework as filters
+
+from annotations.api.filters import IdFilter, date_range
+from annotations.models import Annotation
+from claims.models import (
+    CandidateState,
+    Claim,
+    ClaimKind,
+    ClaimOrigin,
+    ClaimRelation,
+    ClaimStatus,
+    MatchCandidate,
+    RelationKind,
+)
+
+
+class ClaimFilter(filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    status = filters.MultipleChoiceFilter(choices=ClaimStatus.choices)
+    kind = filters.MultipleChoiceFilter(choices=ClaimKind.choices)
+    origin = filters.MultipleChoiceFilter(choices=ClaimOrigin.choices)
+    tag = filters.CharFilter(method="filter_tag", max_length=50, label="Claims with this tag")
+    source = IdFilter(method="filter_source", label="Claims mentioned by this outlet")
+    article = IdFilter(method="filter_article", label="Claims mentioned in this article")
+    created_after, created_before = date_range("created_at", "Created")
+    updated_after, updated_before = date_range("updated_at", "Changed")
+
+    class Meta:
+        model = Claim
+        fields = ["project", "status", "kind", "origin"]
+
+    def filter_tag(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return queryset.filter(tags__contains=[value])
+
+    def filter_source(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
+        mentions = Annotation.objects.filter(claim=OuterRef("pk"), article__source_id=value)
+        return queryset.filter(Exists(mentions))
+
+    def filter_article(self, queryset: QuerySet[Claim], name: str, value: int) -> QuerySet[Claim]:
+        return queryset.filter(
+            Exists(Annotation.objects.filter(claim=OuterRef("pk"), article_id=value))
+        )
+
+
+class RelationFilter(filters.FilterSet):
+    project = IdFilter(field_name="source_claim__project_id")
+    kind = filters.MultipleChoiceFilter(choices=RelationKind.choices)
+    claim = IdFilter(method="filter_claim", label="Relations from or to this claim")
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["project", "kind"]
+
+    def filter_claim(
+        self, queryset: QuerySet[ClaimRelation], name: str, value: int
+    ) -> QuerySet[ClaimRelation]:
+        return queryset.filter(Q(source_claim_id=value) | Q(target_claim_id=value))
+
+
+class CandidateFilter(filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    state = filters.MultipleChoiceFilter(choices=CandidateState.choices)
+    claim = IdFilter(field_name="claim_id")
+    article = IdFilter(field_name="article_id")
+    min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
+    created_after, created_before = date_range("created_at", "Proposed")
+
+    class Meta:
+        model = MatchCandidate
+        fields = ["project", "state", "claim", "article"]

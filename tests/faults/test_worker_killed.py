@@ -1,0 +1,174 @@
+"""A Celery worker killed with SIGKILL in the middle of a task: another worker runs it again.
+
+The settings make this work: `task_acks_late` (a message is acknowledged only after its task
+finished), prefetch 1, and on Redis a visibility timeout after which a message that a dead
+worker held goes back to the queue (RabbitMQ requeues at once when the connection drops). Tasks
+are idempotent, so the second run gives the same result as one clean run.
+
+To kill the worker at a known point, the test holds a SHARE lock on the table the task writes:
+the task does its work up to its first write and waits there; the test sees the wait in
+pg_stat_activity and kills the whole worker (main process and pool child) with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from annotations.models import Article, Passage, ProcessingState, Project
+from annotations.services import article_create
+from annotations.services.articles import TASK_PROCESS_ARTICLE
+from annotations.services.processing import TASK_MATCH_ARTICLE
+from annotations.services.segmentation import split_passages
+from claims.models import MatchCandidate
+from claims.services import claim_create
+from claims.services.claims import TASK_MATCH_CLAIM
+from common.models import OutboxMessage
+from common.outbox import enqueue
+from tests.conftest import wait_for
+from tests.faults.conftest import Broker
+from tests.faults.support import (
+    Worker,
+    kill_hard,
+    publishing_to,
+    table_locked,
+    waiting_on_lock,
+)
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+StartWorker = Callable[..., Worker]
+RecordProperty = Callable[[str, object], None]
+# Redis gives a dead worker's message to another worker after this many seconds (production:
+# an hour). A live run that takes longer is delivered a second time too, and does nothing.
+REDELIVERY_S = 10
+
+ARTICLE_TEXT = "\n".join(
+    [
+        "Bridge over the Vltava closed after cracks were found",
+        "The city council closed the old bridge on Monday after engineers found cracks in two "
+        "of its piers. Repairs will take three years, the mayor said. The council estimated "
+        "the cost at 40 million euros. Critics said the bridge had not been inspected since "
+        "2019. A ferry will carry pedestrians across the river in the meantime.",
+        "Traffic was diverted to the ring road, where queues stretched for two kilometres. "
+        "The transport office said buses would keep their routes but run late.",
+    ]
+)
+SECOND_ARTICLE_TEXT = (
+    "Engineers say the repair of the cracked bridge will last three years and cost about "
+    "forty million euros. The mayor promised a ferry for pedestrians."
+)
+CLAIM = "Repairing the bridge will take three years."
+
+
+def _state(article_id: int) -> str:
+    return Article.objects.values_list("processing_state", flat=True).get(pk=article_id)
+
+
+def _processed(article_id: int) -> bool:
+    state = _state(article_id)
+    assert state != ProcessingState.FAILED, Article.objects.get(pk=article_id).processing_error
+    return state == ProcessingState.PROCESSED
+
+
+def test_article_processing_killed_mid_run_is_run_again_by_another_worker(
+    broker: Broker, start_worker: StartWorker, project: Project, record_property: RecordProperty
+) -> None:
+    first = start_worker("first", broker, visibility_timeout=REDELIVERY_S)
+    with table_locked("annotations_passage"):
+        with publishing_to(broker.url, queue=broker.queue):
+            article = article_create(project=project, text=ARTICLE_TEXT, outlet="Gazette")
+        # The first worker has split and embedded the text and waits to write the passages.
+        wait_for(lambda: waiting_on_lock(first.application_name), timeout=60)
+        [task_id] = first.task_ids(TASK_PROCESS_ARTICLE, "received")
+        kill_hard(first.proc)
+        killed_at = time.monotonic()
+
+        assert task_id not in first.task_ids(TASK_PROCESS_ARTICLE, "succeeded")
+        assert _state(article.pk) == ProcessingState.PROCESSING
+        assert not Passage.objects.filter(article=article).exists()  # nothing half-saved
+
+        second = start_worker("second", broker, visibility_timeout=REDELIVERY_S)
+        # The same message reaches the second worker, which runs the task up to the same write.
+        wait_for(lambda: waiting_on_lock(second.application_name), timeout=60)
+    wait_for(lambda: _processed(article.pk), timeout=60)
+
+    assert task_id in second.task_ids(TASK_PROCESS_ARTICLE, "succeeded")
+    expected = [(s.start, s.end, s.text) for s in split_passages(ARTICLE_TEXT)]
+    passages = list(
+        Passage.objects.filter(article=article)
+        .order_by("ordinal")
+        .values_list("start", "end", "text", "embedding")
+    )
+    assert [(start, end, text) for start, end, text, _ in passages] == expected
+    assert all(embedding is not None for *_, embedding in passages)
+    # The killed run's transaction never committed: one follow-up matching task, not two.
+    follow_ups = OutboxMessage.objects.filter(task_name=TASK_MATCH_ARTICLE, args=[article.pk])
+    assert follow_ups.count() == 1
+    record_property(
+        "observed",
+        f"{broker.kind}: worker SIGKILLed mid-task, nothing written; same task rerun by the "
+        f"second worker, article processed {time.monotonic() - killed_at:.0f} s after the kill "
+        f"(incl. worker start); {len(passages)}/{len(expected)} passages, 0 duplicates, "
+        f"1 follow-up task; deliveries to the second worker: "
+        f"{second.task_ids(TASK_PROCESS_ARTICLE, 'received').count(task_id)}",
+    )
+
+
+def test_matching_killed_mid_run_is_run_again_without_duplicate_candidates(
+    broker: Broker, start_worker: StartWorker, project: Project, record_property: RecordProperty
+) -> None:
+    first = start_worker("first", broker, visibility_timeout=REDELIVERY_S)
+    with publishing_to(broker.url, queue=broker.queue):
+        articles = [
+            article_create(project=project, text=text, outlet=outlet)
+            for text, outlet in [(ARTICLE_TEXT, "Gazette"), (SECOND_ARTICLE_TEXT, "Courier")]
+        ]
+        wait_for(lambda: all(_processed(a.pk) for a in articles), timeout=90)
+        # Matching the articles (no claims yet) must be over before the claim's run is cut.
+        finished = "(?:succeeded|raised|failed)"
+        wait_for(lambda: len(set(first.task_ids(TASK_MATCH_ARTICLE, finished))) == 2, timeout=60)
+
+        with table_locked("claims_matchcandidate"):
+            claim = claim_create(project=project, statement=CLAIM)
+
+            def blocked_or_done() -> bool:
+                return waiting_on_lock(first.application_name) or bool(
+                    first.task_ids(TASK_MATCH_CLAIM, "succeeded")
+                )
+
+            wait_for(blocked_or_done, timeout=60)
+            if not waiting_on_lock(first.application_name):
+                pytest.skip("The matching engine wrote no candidate, so there is no run to cut.")
+            [task_id] = first.task_ids(TASK_MATCH_CLAIM, "received")
+            kill_hard(first.proc)
+            assert not MatchCandidate.objects.filter(claim=claim).exists()
+
+            second = start_worker("second", broker, visibility_timeout=REDELIVERY_S)
+            wait_for(lambda: waiting_on_lock(second.application_name), timeout=60)
+        wait_for(lambda: task_id in second.task_ids(TASK_MATCH_CLAIM, "succeeded"), timeout=60)
+
+        after_redelivery = _candidates(claim.pk)
+        assert after_redelivery, "the rerun proposed nothing"
+        assert len(after_redelivery) == len(set(after_redelivery))
+
+        # A clean rerun of the same task finds exactly the same candidates and adds none.
+        enqueue(TASK_MATCH_CLAIM, claim.pk)
+        wait_for(lambda: len(set(second.task_ids(TASK_MATCH_CLAIM, "succeeded"))) == 2, timeout=60)
+    assert _candidates(claim.pk) == after_redelivery
+    record_property(
+        "observed",
+        f"{broker.kind}: matching SIGKILLed mid-task, no candidate written; rerun by the second "
+        f"worker: {len(after_redelivery)} candidates, 0 duplicates; a clean rerun: the same ones",
+    )
+
+
+def _candidates(claim_id: int) -> list[tuple[int | None, int | None]]:
+    return sorted(
+        MatchCandidate.objects.filter(claim_id=claim_id).values_list(
+            "passage_id", "target_claim_id"
+        ),
+        key=str,
+    )
