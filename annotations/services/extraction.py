@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
+import socket
 import unicodedata
 import urllib.error
 import urllib.request
@@ -30,6 +32,9 @@ MSG_TOO_LARGE = "The file {name} is {size:,} bytes; the limit is {limit:,} bytes
 MSG_UNSUPPORTED = "Files of type {suffix} are not supported; upload .txt, .md or .html."
 MSG_NO_TEXT = "No article text could be found in {name}."
 MSG_URL_INVALID = "“{url}” is not an http(s) address."
+MSG_URL_PRIVATE = (
+    "{url} points inside the server's own network; only public addresses can be fetched."
+)
 MSG_URL_FAILED = "Could not fetch {url}: {reason}."
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
@@ -176,17 +181,40 @@ def extract_file(data: bytes, *, name: str) -> ExtractedArticle:
     return ExtractedArticle(text=text)
 
 
-def fetch_url(url: str) -> ExtractedArticle:
-    """Download a page (size-capped, time-limited) and extract its article."""
+def _check_public(url: str) -> None:
+    """Refuse addresses inside the server's network (loopback, private, link-local such as
+    cloud metadata endpoints): a newsroom user must not make the server fetch them."""
     parsed = urlparse(url)
-    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
         raise ApplicationError(MSG_URL_INVALID.format(url=url))
+    if settings.CLAIMTRACK_FETCH_ALLOW_PRIVATE:
+        return
+    try:
+        infos = socket.getaddrinfo(parsed.hostname, parsed.port or 80, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ApplicationError(MSG_URL_FAILED.format(url=url, reason="unknown host")) from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise ApplicationError(MSG_URL_PRIVATE.format(url=url))
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Apply the same address check to every redirect target."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        _check_public(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_url(url: str) -> ExtractedArticle:
+    """Download a page (public addresses only, size-capped, time-limited) and extract it."""
+    _check_public(url)
     limit = settings.CLAIMTRACK_MAX_UPLOAD_BYTES
     request = urllib.request.Request(url, headers={"User-Agent": "Claimtrack/0.1 (+newsroom tool)"})
+    opener = urllib.request.build_opener(_CheckedRedirects)
     try:
-        with urllib.request.urlopen(
-            request, timeout=settings.CLAIMTRACK_FETCH_TIMEOUT_S
-        ) as response:
+        with opener.open(request, timeout=settings.CLAIMTRACK_FETCH_TIMEOUT_S) as response:
             data = response.read(limit + 1)
             charset = response.headers.get_content_charset()
     except (urllib.error.URLError, TimeoutError, ValueError, OSError) as exc:

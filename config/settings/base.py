@@ -135,6 +135,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMTRACK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = CLAIMTRACK_MAX_UPLOAD_BYTES
 # URL fetches: time limit and size cap for one article page.
 CLAIMTRACK_FETCH_TIMEOUT_S = env.float("CLAIMTRACK_FETCH_TIMEOUT_S", default=15.0)
+# Fetching loopback/private/link-local addresses is refused (SSRF) unless this is set.
+CLAIMTRACK_FETCH_ALLOW_PRIVATE = env.bool("CLAIMTRACK_FETCH_ALLOW_PRIVATE", default=False)
 
 # Celery. Without CELERY_BROKER_URL a real worker still runs, on kombu's filesystem transport
 # (folders under VAR_DIR), never task_always_eager which would hide every queueing bug.

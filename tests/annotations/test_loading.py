@@ -152,12 +152,21 @@ def page_server():
     server.shutdown()
 
 
+def test_private_addresses_are_not_fetched(project, page_server) -> None:
+    for url in (f"{page_server}/flood", "http://169.254.169.254/latest/meta-data/"):
+        with pytest.raises(ApplicationError, match="inside the server's own network"):
+            article_create_from_url(project=project, url=url)
+    assert not Article.objects.exists()
+
+
+@override_settings(CLAIMTRACK_FETCH_ALLOW_PRIVATE=True)
 def test_url_is_fetched_and_extracted(project, page_server) -> None:
     article = article_create_from_url(project=project, url=f"{page_server}/flood")
     assert "Three hundred people" in article.text
     assert article.url == f"{page_server}/flood"
 
 
+@override_settings(CLAIMTRACK_FETCH_ALLOW_PRIVATE=True)
 def test_unreachable_url_gets_a_clear_message(project, page_server) -> None:
     with pytest.raises(ApplicationError, match=r"Could not fetch .*/missing"):
         article_create_from_url(project=project, url=f"{page_server}/missing")
