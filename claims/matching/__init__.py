@@ -1,17 +1,29 @@
-"""The matching engine (built in the matching issue). Interface used by claims.tasks:
+"""The matching engine: proposes where a claim is stated and which claims an article states.
 
-match_claim(*, claim_id: int) -> int      # candidates written for the claim
-match_article(*, article_id: int) -> int  # candidates written for the article
+One file per concern: retrieval (pgvector kNN + full-text), normalizers (numbers, dates,
+names), signals (evidence per pair), scoring (signals -> score), engine (entry points and
+orchestration), writes (idempotent upserts), context (per-process caches), config (thresholds).
 """
 
 from __future__ import annotations
 
-ENGINE_VERSION = "0"
+from claims.matching.config import matching_config, proposal_threshold
+from claims.matching.engine import (
+    ENGINE_VERSION,
+    claims_index,
+    match_article,
+    match_claim,
+    matching_rerun_project,
+    rematch_project,
+)
 
-
-def match_claim(*, claim_id: int) -> int:
-    return 0
-
-
-def match_article(*, article_id: int) -> int:
-    return 0
+__all__ = [
+    "ENGINE_VERSION",
+    "claims_index",
+    "match_article",
+    "match_claim",
+    "matching_config",
+    "matching_rerun_project",
+    "proposal_threshold",
+    "rematch_project",
+]

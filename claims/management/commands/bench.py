@@ -1,0 +1,61 @@
+"""`manage.py bench --passages N [--out DIR] [--skip-slow]`: the performance benchmark (issue 7).
+
+Builds a throwaway synthetic project of N passages in its own database, measures loading,
+matching latency and HNSW recall, the claim-table export and the annotation API under load,
+writes a PNG chart to DIR and prints one JSON object as its last line. The work is in
+benchmarks/ (see benchmarks.runner); this command only parses the arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from benchmarks.runner import BenchConfig, run, run_inner
+
+
+class Command(BaseCommand):
+    help = "Benchmark Claimtrack on a synthetic project of N passages; prints JSON last."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--passages", type=int, required=True, help="Project size N.")
+        parser.add_argument(
+            "--out", default="bench-results", help="Folder for the chart and the JSON result."
+        )
+        parser.add_argument(
+            "--skip-slow",
+            action="store_true",
+            help="Small samples (smoke test): few match samples, small export, 5 s of API load.",
+        )
+        parser.add_argument("--seed", type=int, default=7, help="Seed of the synthetic corpus.")
+        parser.add_argument(
+            "--torch-threads",
+            type=int,
+            default=0,
+            help="torch.set_num_threads in the measured process (0: the app's default).",
+        )
+        # The child process run() starts against the throwaway database.
+        parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["passages"] < 500:
+            raise CommandError("--passages must be at least 500.")
+        config = BenchConfig(
+            passages=options["passages"],
+            out=Path(options["out"]).resolve(),
+            skip_slow=options["skip_slow"],
+            seed=options["seed"],
+            torch_threads=options["torch_threads"],
+        )
+        if options["inner"]:
+            run_inner(config)
+            return
+        try:
+            result = run(config)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps(result, default=str))

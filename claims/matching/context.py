@@ -1,0 +1,200 @@
+"""Per-process caches the engine shares between runs: a project's vocabulary (IDF, lower-case
+words, aliases), text profiles and embeddings of clauses and mentions.
+
+Workers run many matching tasks for the same project; rebuilding these for every task would cost
+more than the matching itself. Every cache checks a cheap fingerprint against the database,
+so a worker never uses a stale vocabulary: articles added, reprocessed or removed, or aliases
+edited, are noticed at the next run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Q
+
+from annotations.models import Article, Passage, ProcessingState
+from annotations.services.embeddings import embed
+from claims.matching.normalizers import AliasTable, discover_aliases, fold, words
+from claims.matching.signals import TextProfile, Vocabulary, lexical_terms
+from claims.models import Alias
+
+# Embeddings of clause windows and mention texts kept per process (~1.5 kB each).
+EMBEDDING_CACHE_SIZE = 50_000
+# Text profiles kept per project context; cleared when the vocabulary changes.
+PROFILE_CACHE_SIZE = 100_000
+
+_lock = threading.Lock()
+_embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+def embed_cached(texts: Sequence[str]) -> np.ndarray:
+    """Unit embeddings of `texts`, computing only the ones not seen before, in one batch."""
+    with _lock:
+        missing = list(dict.fromkeys(t for t in texts if t not in _embeddings))
+    if missing:
+        vectors = embed(missing)
+        with _lock:
+            for text, vector in zip(missing, vectors, strict=True):
+                _embeddings[text] = vector
+            while len(_embeddings) > EMBEDDING_CACHE_SIZE:
+                _embeddings.popitem(last=False)
+    with _lock:
+        found = [_embeddings.get(t) for t in texts]
+    # A text evicted between the two steps (another thread) is embedded again on its own.
+    return np.stack(
+        [v if v is not None else embed([t])[0] for v, t in zip(found, texts, strict=True)]
+    )
+
+
+@dataclass
+class _ArticleStats:
+    stamp: tuple[Any, ...]
+    df: Counter[str]
+    n_docs: int
+    lower_words: set[str]
+    aliases: list[tuple[str, str]]
+
+
+@dataclass
+class ProjectContext:
+    """The vocabulary of one project and the profiles built with it."""
+
+    project_id: int
+    vocab: Vocabulary
+    articles: dict[int, _ArticleStats] = field(default_factory=dict)
+    alias_rows: tuple[tuple[str, str], ...] = ()
+    discover: bool = True
+    ready: bool = False
+    # Bumped when the alias table is rebuilt; text profiles are valid as long as it holds.
+    aliases_version: int = 0
+    _profiles: dict[str, tuple[int, TextProfile]] = field(default_factory=dict)
+
+    def profile(self, text: str) -> TextProfile:
+        """A text's profile; it depends on the alias table only, so it outlives new articles."""
+        cached = self._profiles.get(text)
+        if cached is not None and cached[0] == self.aliases_version:
+            return cached[1]
+        if len(self._profiles) > PROFILE_CACHE_SIZE:
+            self._profiles.clear()
+        built = TextProfile.build(text, self.vocab)
+        self._profiles[text] = (self.aliases_version, built)
+        return built
+
+
+_contexts: dict[int, ProjectContext] = {}
+
+
+def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -> ProjectContext:
+    """The project's context, brought up to date with its processed articles and aliases."""
+    rows = tuple(
+        Alias.objects.filter(Q(project_id=project_id) | Q(project__isnull=True))
+        .order_by("pk")
+        .values_list("canonical", "variant")
+    )
+    stamps: dict[int, tuple[Any, ...]] = {
+        pk: (processed_at, revision)
+        for pk, processed_at, revision in Article.objects.filter(
+            project_id=project_id, processing_state=ProcessingState.PROCESSED
+        ).values_list("pk", "processed_at", "revision")
+    }
+    with _lock:
+        context = _contexts.get(project_id)
+        if (
+            context is None
+            or context.alias_rows != rows
+            or context.discover != discover_aliases_in_text
+        ):
+            context = ProjectContext(
+                project_id, Vocabulary(), alias_rows=rows, discover=discover_aliases_in_text
+            )
+            _contexts[project_id] = context
+    _sync(context, stamps)
+    return context
+
+
+def _sync(context: ProjectContext, stamps: dict[int, tuple[Any, ...]]) -> None:
+    """Bring the vocabulary up to date with the project's processed articles.
+
+    1. Find articles added, changed (reprocessed) or removed since this process last looked.
+    2. Uncount the changed and removed ones; read and count the added and changed ones.
+    3. If the aliases the articles declare ("X, known as Y") changed, or on first use, recount
+       everything once: every term count depends on the alias table.
+    """
+    changed = [pk for pk, stats in context.articles.items() if stamps.get(pk) != stats.stamp]
+    added = [pk for pk in stamps if pk not in context.articles or pk in changed]
+    if context.ready and not changed and not added:
+        return
+    vocab = context.vocab
+    discovered_before = _discovered(context)
+    for pk in changed:
+        stats = context.articles.pop(pk)
+        vocab.df.subtract(stats.df)
+        vocab.n_docs -= stats.n_docs
+    texts = _passage_texts(added)
+    for pk in added:
+        found = (
+            [pair for text in texts[pk] for pair in discover_aliases(fold(text))]
+            if context.discover
+            else []
+        )
+        context.articles[pk] = _ArticleStats(stamps[pk], Counter(), 0, set(), found)
+    if not context.ready or _discovered(context) != discovered_before:
+        _rebuild(context, texts)
+    else:
+        for pk in added:
+            _count(context, context.articles[pk], texts[pk])
+        vocab.changed()
+    context.ready = True
+
+
+def _passage_texts(article_ids: list[int]) -> dict[int, list[str]]:
+    texts: dict[int, list[str]] = {pk: [] for pk in article_ids}
+    for article_id, text in (
+        Passage.objects.filter(article_id__in=article_ids)
+        .order_by("article_id", "ordinal")
+        .values_list("article_id", "text")
+    ):
+        texts[article_id].append(text)
+    return texts
+
+
+def _discovered(context: ProjectContext) -> list[tuple[str, str]]:
+    return sorted({pair for stats in context.articles.values() for pair in stats.aliases})
+
+
+def _alias_table(context: ProjectContext) -> AliasTable:
+    """Editors' aliases first; pairs the articles declare are added where they do not clash."""
+    table = AliasTable.from_pairs(context.alias_rows)
+    for variant, canonical in _discovered(context):
+        table.add(canonical, variant)
+    return table
+
+
+def _count(context: ProjectContext, stats: _ArticleStats, texts: list[str]) -> None:
+    vocab = context.vocab
+    for text in texts:
+        folded = fold(text)
+        stats.df.update(set(lexical_terms(folded, vocab.aliases)))
+        stats.lower_words.update(w.lower() for w in words(folded) if w.islower())
+    stats.n_docs = len(texts)
+    vocab.df.update(stats.df)
+    vocab.n_docs += stats.n_docs
+    vocab.lower_words.update(stats.lower_words)
+
+
+def _rebuild(context: ProjectContext, fresh: dict[int, list[str]]) -> None:
+    """Recount every article with the current alias table."""
+    texts = _passage_texts([pk for pk in context.articles if pk not in fresh])
+    texts.update(fresh)
+    context.vocab = Vocabulary(aliases=_alias_table(context), version=context.vocab.version + 1)
+    context.aliases_version += 1
+    for pk, stats in context.articles.items():
+        stats.df, stats.n_docs, stats.lower_words = Counter(), 0, set()
+        _count(context, stats, texts[pk])
+    context.vocab.changed()

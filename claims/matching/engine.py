@@ -1,0 +1,355 @@
+"""The matching engine: where is this claim stated, and which claims does this article state.
+
+Both directions score (claim wording, passage) pairs with the same function, so a pair gets the
+same score whether the claim or the article came first. Entry points (called by claims.tasks
+and by the evaluation command, in-process): match_claim, match_article, claims_index,
+matching_rerun_project.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+from annotations.models import Article, Passage
+from claims.matching import retrieval, writes
+from claims.matching.config import matching_config
+from claims.matching.context import ProjectContext, project_context
+from claims.matching.queries import (
+    ClaimQuery,
+    PassageUnit,
+    claim_queries,
+    claims_index,
+    passage_units,
+)
+from claims.matching.scoring import score
+from claims.matching.signals import pair_signals
+from claims.models import CandidateState, Claim, ClaimRelation, MatchCandidate
+from claims.services.claims import TASK_MATCH_CLAIM
+from common.outbox import enqueue
+
+logger = logging.getLogger(__name__)
+
+# Recorded on every candidate; bump when scoring changes so old proposals can be told apart.
+ENGINE_VERSION = "hybrid-1"
+TASK_REMATCH_PROJECT = "claims.rematch_project"
+# Full signals are computed for the wordings nearest to each passage unit only.
+QUERIES_PER_UNIT = 2
+# match_article: besides the passages that retrieved a claim, its nearest passages (by
+# cosine) are scored too, so the best passage of the article is not missed.
+PASSAGES_PER_CLAIM = 2
+# ... and at most this many passages per claim in all (the nearest by cosine): a claim the
+# article states has its passage among them; this bounds the work for thousands of claims.
+MAX_PASSAGES_PER_CLAIM = 4
+
+
+@dataclass
+class Scored:
+    passage_id: int
+    article_id: int
+    start: int
+    end: int
+    score: float
+    signals: dict[str, Any]
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def _score_passage(
+    query: ClaimQuery, units: list[PassageUnit], context: ProjectContext, weights: dict[str, float]
+) -> Scored:
+    """Best (wording, unit) pair for one passage: the whole passage and its clause nearest to
+    the claim are scored against the claim wordings nearest to them."""
+    matrix = query.vectors @ np.stack([u.vector for u in units]).T
+    chosen = [0]
+    if len(units) > 1:
+        chosen.append(1 + int(np.argmax(matrix[:, 1:].max(axis=0))))
+    best: Scored | None = None
+    for ui in chosen:
+        unit = units[ui]
+        for qi in np.argsort(-matrix[:, ui])[:QUERIES_PER_UNIT]:
+            signals = pair_signals(
+                query.profiles[qi], unit.profile, cosine=float(matrix[qi, ui]), vocab=context.vocab
+            )
+            value, parts = score(signals, weights)
+            if best is None or value > best.score:
+                detail = signals.as_dict()
+                detail.update(
+                    contributions=parts,
+                    via=query.labels[qi],
+                    span="passage" if ui == 0 else "clause",
+                    evidence=_evidence(detail),
+                )
+                best = Scored(unit.passage_id, unit.article_id, unit.start, unit.end, value, detail)
+    assert best is not None
+    return best
+
+
+def _evidence(detail: dict[str, Any]) -> dict[str, list[str]]:
+    """Short human-readable reasons for and against, for the review screen."""
+    pro: list[str] = []
+    con: list[str] = []
+    for kind in ("numbers", "dates"):
+        pro += [f"same {kind[:-1]}: {m}" for m in detail[kind]["match"]]
+        con += [f"different {kind[:-1]}: {a} vs {b}" for a, b in detail[kind]["conflict"]]
+        con += [f"{kind[:-1]} not stated: {m}" for m in detail[kind]["missing"]]
+    actors = detail["actors"]
+    pro += [f"names {a}" for a in actors["match"]]
+    pro += [f"names {a} as “{b}”" for a, b in actors["variant"]]
+    con += [f"does not name {m}" for m in actors["missing"]]
+    if actors["conflict"]:
+        con.append(f"names instead: {', '.join(actors['conflict'][0][1][:3])}")
+    if detail["quote"] >= 0.9:
+        pro.append("quotes the same words")
+    if detail["lexical"]["shared"]:
+        pro.append("shares the words " + ", ".join(detail["lexical"]["shared"][:5]))
+    return {"for": pro, "against": con}
+
+
+def _select(scored: list[Scored], config: dict[str, Any]) -> list[Scored]:
+    """Per article: the best passage keeps its score, the others lose the `redundancy` share
+    (an article rarely states a claim twice); keep at most `store_per_article` above the
+    store floor."""
+    by_article: dict[int, list[Scored]] = defaultdict(list)
+    for item in scored:
+        by_article[item.article_id].append(item)
+    redundancy = config["weights"]["redundancy"]
+    kept: list[Scored] = []
+    for items in by_article.values():
+        items.sort(key=lambda s: -s.score)
+        for rank, item in enumerate(items):
+            item.signals["raw_score"] = round(item.score, 4)
+            if rank:
+                item.score *= 1 - redundancy
+                item.signals["contributions"]["redundancy"] = -redundancy
+        items.sort(key=lambda s: -s.score)
+        kept += [
+            s for s in items[: config["store_per_article"]] if s.score >= config["store_floor"]
+        ]
+    return kept
+
+
+def _rows(claim_id: int, items: list[Scored], config: dict[str, Any]) -> list[writes.CandidateRow]:
+    threshold = config["match_threshold"]
+    return [
+        writes.CandidateRow(
+            claim_id=claim_id,
+            passage_id=s.passage_id,
+            article_id=s.article_id,
+            start=s.start,
+            end=s.end,
+            score=round(s.score, 4),
+            signals={**s.signals, "proposed": s.score >= threshold, "threshold": threshold},
+        )
+        for s in items
+    ]
+
+
+_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "embedding")
+
+
+def _passages(**filters: Any) -> list[dict[str, Any]]:
+    """Passages (with an embedding) as plain dicts, in text order."""
+    rows = (
+        Passage.objects.filter(**filters)
+        .exclude(embedding=None)
+        .order_by("article_id", "ordinal")
+        .values(*_PASSAGE_FIELDS)
+    )
+    return [dict(row) for row in rows]
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def match_claim(*, claim_id: int) -> int:
+    """Propose where a claim is stated in the project's articles, and which claims it repeats.
+
+    1. Re-fetch the claim (gone: log and stop); embed its statement and mention quotes.
+    2. Retrieve passages near any wording (pgvector kNN + full-text), plus the passages of its
+       pending candidates so they are re-scored rather than dropped.
+    3. Leave out passages already marked as mentions of the claim.
+    4. Score, keep the best per article, write (pending rows only), propose claim links.
+    Returns the number of candidates written.
+    """
+    claim = Claim.objects.select_related("project").filter(pk=claim_id).first()
+    if claim is None:
+        logger.info("Claim %s no longer exists; nothing to match.", claim_id)
+        return 0
+    config = matching_config(claim.project.matching_settings)
+    claims_index([claim.pk])
+    claim.refresh_from_db(fields=["embedding", "statement"])
+    context = project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
+    query = claim_queries([claim], context)[claim.pk]
+    ids = retrieval.passages_for_claim(
+        project_id=claim.project_id,
+        vectors=list(query.vectors),
+        texts=query.texts,
+        k=config["retrieval_k"],
+    )
+    ids += list(
+        MatchCandidate.objects.filter(claim=claim, state=CandidateState.PENDING)
+        .exclude(passage=None)
+        .values_list("passage_id", flat=True)
+    )
+    passages = [
+        p
+        for p in _passages(pk__in=list(dict.fromkeys(ids)))
+        if not query.is_marked(p["article_id"], p["start"], p["end"])
+    ]
+    units = passage_units(passages, context)
+    scored = [_score_passage(query, u, context, config["weights"]) for u in units]
+    rows = _rows(claim.pk, _select(scored, config), config)
+    written = writes.write_claim_passages(
+        rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
+    )
+    return written + match_claim_links(claim=claim, query=query, context=context, config=config)
+
+
+def match_article(*, article_id: int) -> int:
+    """Propose, for the claims the project tracks, the passages of this article that state them.
+
+    1. Re-fetch the article (gone or not yet segmented: log and stop).
+    2. Embed any claim that has no embedding yet (one batch).
+    3. Retrieve claims per passage (kNN over claims, full-text, and claims mentioned in
+       similar passages of other articles), plus claims with pending candidates here.
+    4. For each claim score the passages it was retrieved for and those nearest to it,
+       keep the best, write (pending rows only). Returns the number of candidates written.
+    """
+    article = Article.objects.select_related("project").filter(pk=article_id).first()
+    if article is None:
+        logger.info("Article %s no longer exists; nothing to match.", article_id)
+        return 0
+    passages = _passages(article=article)
+    if not passages:
+        return 0
+    config = matching_config(article.project.matching_settings)
+    missing = list(
+        Claim.objects.filter(project_id=article.project_id, embedding=None).values_list(
+            "pk", flat=True
+        )
+    )
+    if missing:
+        claims_index(missing)
+    context = project_context(
+        article.project_id, discover_aliases_in_text=config["discover_aliases"]
+    )
+    wanted = _claims_to_score(article, passages, config)
+    claims = list(Claim.objects.filter(pk__in=list(wanted)).only("pk", "statement"))
+    queries = claim_queries(claims, context)
+    units = passage_units(passages, context)
+    whole = np.stack([u[0].vector for u in units])
+    rows: list[writes.CandidateRow] = []
+    floor = config["weights"]["semantic_floor"]
+    for claim in claims:
+        query = queries[claim.pk]
+        cosines = (query.vectors @ whole.T).max(axis=0)
+        if cosines.max() < floor:
+            continue  # the embedding calls every passage unrelated: nothing to score
+        ranked = sorted(
+            wanted[claim.pk] | set(np.argsort(-cosines)[:PASSAGES_PER_CLAIM].tolist()),
+            key=lambda i: -cosines[i],
+        )
+        scored = [
+            _score_passage(query, units[i], context, config["weights"])
+            for i in ranked[:MAX_PASSAGES_PER_CLAIM]
+            if not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
+        ]
+        rows += _rows(claim.pk, _select(scored, config), config)
+    return writes.write_article_passages(
+        rows, project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
+    )
+
+
+def _claims_to_score(
+    article: Article, passages: list[dict[str, Any]], config: dict[str, Any]
+) -> dict[int, set[int]]:
+    """Claim id -> indexes of the article's passages that retrieved it, plus the passages of
+    its pending candidates here (re-scored rather than dropped)."""
+    retrieved = retrieval.claims_for_passages(
+        project_id=article.project_id, article_id=article.pk, k=config["claims_per_passage"]
+    )
+    index = {p["id"]: i for i, p in enumerate(passages)}
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for passage_id, claim_ids in retrieved.items():
+        for claim_id in claim_ids:
+            if passage_id in index:
+                wanted[claim_id].add(index[passage_id])
+    for claim_id, passage_id in MatchCandidate.objects.filter(
+        article=article, state=CandidateState.PENDING
+    ).values_list("claim_id", "passage_id"):
+        if passage_id in index:
+            wanted[claim_id].add(index[passage_id])
+    return wanted
+
+
+def match_claim_links(
+    *, claim: Claim, query: ClaimQuery, context: ProjectContext, config: dict[str, Any]
+) -> int:
+    """Propose linking the claim to other claims of the project that state the same thing
+    (merge or same-as), scored statement against statement with the same signals."""
+    ids = retrieval.claims_near_claim(claim=claim, vector=query.vectors[0], k=10)
+    related = ClaimRelation.objects.filter(source_claim=claim).values_list(
+        "target_claim_id", flat=True
+    )
+    related_in = ClaimRelation.objects.filter(target_claim=claim).values_list(
+        "source_claim_id", flat=True
+    )
+    excluded = set(related) | set(related_in)
+    decided = writes.decided_claim_pairs(claim.pk)
+    others = [
+        c
+        for c in Claim.objects.filter(pk__in=ids)
+        .exclude(pk__in=excluded)
+        .values("pk", "statement", "embedding")
+        if frozenset((claim.pk, c["pk"])) not in decided and c["embedding"] is not None
+    ]
+    rows = []
+    for other in others:
+        signals = pair_signals(
+            query.profiles[0],
+            context.profile(other["statement"]),
+            cosine=float(np.dot(query.vectors[0], np.asarray(other["embedding"]))),
+            vocab=context.vocab,
+        )
+        value, parts = score(signals, config["weights"])
+        if value >= config["claim_threshold"]:
+            detail = signals.as_dict()
+            detail.update(contributions=parts, via="statement", evidence=_evidence(detail))
+            rows.append(
+                writes.CandidateRow(
+                    claim_id=claim.pk,
+                    target_claim_id=other["pk"],
+                    score=round(value, 4),
+                    signals=detail,
+                )
+            )
+    return writes.write_claim_links(
+        rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
+    )
+
+
+def matching_rerun_project(*, project_id: int) -> None:
+    """Queue a full re-match of the project (admin action, `manage.py rematch`).
+
+    One task is queued here (cheap for a web request); it indexes every claim in batches and
+    fans out one `claims.match_claim` per claim, which covers every article.
+    """
+    with transaction.atomic():
+        enqueue(TASK_REMATCH_PROJECT, project_id)
+
+
+def rematch_project(*, project_id: int) -> int:
+    """The body of the rematch task: index all claims, then queue matching for each."""
+    claim_ids = list(Claim.objects.filter(project_id=project_id).values_list("pk", flat=True))
+    claims_index(claim_ids)
+    with transaction.atomic():
+        for claim_id in claim_ids:
+            enqueue(TASK_MATCH_CLAIM, claim_id)
+    return len(claim_ids)

@@ -1,0 +1,280 @@
+"""The two evaluation protocols of shared/eval/README.md, run in-process on the real code path.
+
+Articles are loaded with `article_create` + `article_process`, claims are marked with
+`annotation_create` or created with `claim_create`, and candidates come from the engine's
+`match_claim` / `match_article` - the functions the Celery tasks call. Everything happens in a
+throwaway project inside one transaction that is rolled back at the end: nothing is left behind
+(even if the run is interrupted) and no task is published, because the outbox publishes on
+commit only.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+from annotations.models import Article, Project
+from annotations.services import article_create, article_process
+from claims.matching.config import matching_config
+from claims.matching.context import embed_cached
+from claims.matching.engine import claims_index, match_article, match_claim
+from claims.models import MatchCandidate
+from claims.services import annotation_create, claim_create
+from common.errors import Conflict
+
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], str, int], Iterable[T]]
+
+
+@dataclass(frozen=True)
+class GoldMention:
+    article: str
+    start: int
+    end: int
+
+
+@dataclass
+class GoldClaim:
+    id: str
+    statement: str
+    mentions: list[GoldMention]
+
+
+@dataclass
+class Gold:
+    name: str
+    articles: dict[str, tuple[str, str]]  # id -> (outlet, text)
+    claims: list[GoldClaim]
+    warnings: list[str] = field(default_factory=list)
+
+    def mentions_in(self, claim: GoldClaim, article: str) -> list[GoldMention]:
+        return [m for m in claim.mentions if m.article == article]
+
+
+def load_gold(path: Path) -> Gold:
+    """Read a gold file; article paths are relative to it, offsets index the text as read."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    articles: dict[str, tuple[str, str]] = {}
+    for item in data["articles"]:
+        text = (path.parent / item["path"]).read_text(encoding="utf-8")
+        articles[str(item["id"])] = (item.get("outlet", ""), text)
+    gold = Gold(name=data.get("name", path.stem), articles=articles, claims=[])
+    for item in data["claims"]:
+        mentions = []
+        for m in item.get("mentions", []):
+            mention = GoldMention(str(m["article"]), int(m["start"]), int(m["end"]))
+            text = articles[mention.article][1]
+            if "quote" in m and text[mention.start : mention.end] != m["quote"]:
+                gold.warnings.append(f"{item['id']}: quote differs from the text at its offsets")
+            mentions.append(mention)
+        gold.claims.append(GoldClaim(str(item["id"]), item["statement"], mentions))
+    return gold
+
+
+def _overlaps(start: int, end: int, mentions: list[GoldMention]) -> bool:
+    return any(start < m.end and m.start < end for m in mentions)
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _project(gold: Gold, protocol: str) -> Project:
+    suffix = uuid.uuid4().hex[:8]
+    return Project.objects.create(
+        name=f"Evaluation {gold.name} ({protocol}) {suffix}",
+        slug=f"evaluation-{protocol}-{suffix}",
+        description="Throwaway project of evaluate_matching; rolled back at the end.",
+    )
+
+
+def _load_article(project: Project, outlet: str, text: str) -> Article:
+    """The normal loading path; a text already loaded (syndicated copy) maps to that article."""
+    try:
+        article = article_create(project=project, text=text, outlet=outlet)
+    except Conflict as exc:
+        return Article.objects.get(pk=int(str(exc.extra["article_id"])))
+    article_process(article_id=article.pk)
+    return article
+
+
+def _candidates(**filters: Any) -> list[tuple[int, int, int, int, float]]:
+    """(claim, article, start, end, score) of the passage candidates matching `filters`."""
+    rows = MatchCandidate.objects.filter(passage__isnull=False, **filters).values_list(
+        "claim_id", "article_id", "start", "end", "score"
+    )
+    return [(c, a or 0, s or 0, e or 0, v) for c, a, s, e, v in rows]
+
+
+def run_mentions(
+    gold: Gold,
+    progress: Progress,
+    report: list[dict[str, Any]],
+    project: Project,
+    articles: dict[str, Article] | None = None,
+) -> dict[str, float]:
+    """Protocol `mentions`: mark each gold mention alone, match, score proposals elsewhere.
+
+    `articles`: the gold articles already loaded in `project` (after the articles protocol);
+    otherwise they are loaded here. Each mention is marked on a fresh claim inside a savepoint
+    that is rolled back after its candidates are read, so runs never see each other.
+    """
+    threshold = matching_config(project.matching_settings)["match_threshold"]
+    if articles is None:
+        articles = {
+            gid: _load_article(project, outlet, text)
+            for gid, (outlet, text) in progress(
+                gold.articles.items(), "loading articles", len(gold.articles)
+            )
+        }
+    # One embedding batch for every wording the runs will use (the engine's cache keeps them).
+    embed_cached([c.statement for c in gold.claims])
+    runs = [(c, m) for c in gold.claims for m in c.mentions]
+    pairs = hits1 = hits5 = found = correct = proposed = 0
+    for claim, mention in progress(runs, "mentions", len(runs)):
+        savepoint = transaction.savepoint()
+        annotation = annotation_create(
+            article=articles[mention.article],
+            start=mention.start,
+            end=mention.end,
+            statement=claim.statement,
+        )
+        match_claim(claim_id=annotation.claim_id)
+        rows = _candidates(claim_id=annotation.claim_id)
+        transaction.savepoint_rollback(savepoint)
+        for other, article in articles.items():
+            if other == mention.article or article.pk == articles[mention.article].pk:
+                continue
+            golds = gold.mentions_in(claim, other)
+            ranked = sorted((r for r in rows if r[1] == article.pk), key=lambda r: -r[4])
+            accepted = [r for r in ranked if r[4] >= threshold]
+            good = [_overlaps(r[2], r[3], golds) for r in accepted]
+            proposed += len(accepted)
+            correct += sum(good)
+            if golds:
+                pairs += 1
+                top = [_overlaps(r[2], r[3], golds) for r in ranked[:5]]
+                hits1 += bool(top[:1] and top[0])
+                hits5 += any(top)
+                found += any(good)
+            report.append(
+                {
+                    "claim": claim.id,
+                    "from": mention.article,
+                    "in": other,
+                    "gold": bool(golds),
+                    "proposed": len(accepted),
+                    "correct": sum(good),
+                }
+            )
+    precision = correct / proposed if proposed else 0.0
+    recall = found / pairs if pairs else 0.0
+    return {
+        "recall_at_1": hits1 / pairs if pairs else 0.0,
+        "recall_at_5": hits5 / pairs if pairs else 0.0,
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+    }
+
+
+def run_articles(
+    gold: Gold,
+    progress: Progress,
+    report: list[dict[str, Any]],
+    project: Project,
+    loaded: dict[str, Article],
+) -> dict[str, float]:
+    """Protocol `articles`: every claim tracked from its statement, then articles arrive one by
+    one. The articles loaded are put in `loaded` (the mentions protocol can reuse them)."""
+    threshold = matching_config(project.matching_settings)["match_threshold"]
+    claim_pk: dict[str, int] = {}
+    for claim in progress(gold.claims, "tracking claims", len(gold.claims)):
+        claim_pk[claim.id] = claim_create(project=project, statement=claim.statement).pk
+    # The claim tasks would embed each claim; with no article yet that is all they would do
+    # for passages, so the statements are embedded here in batches instead.
+    claims_index(list(claim_pk.values()))
+    by_pk = {pk: claim for claim in gold.claims for pk in [claim_pk[claim.id]]}
+    ap_sum = 0.0
+    ap_n = at5 = at5_n = found = found_n = correct = proposed = 0
+    for gid, (outlet, text) in progress(gold.articles.items(), "articles", len(gold.articles)):
+        article = loaded[gid] = _load_article(project, outlet, text)
+        match_article(article_id=article.pk)
+        rows = _candidates(article_id=article.pk)
+        golds = {c.id: gold.mentions_in(c, gid) for c in gold.claims if gold.mentions_in(c, gid)}
+        best: dict[str, float] = defaultdict(float)
+        hit: dict[str, bool] = defaultdict(bool)
+        for claim_id, _, start, end, value in rows:
+            gc = by_pk[claim_id].id
+            best[gc] = max(best[gc], value)
+            if value >= threshold:
+                ok = gc in golds and _overlaps(start, end, golds[gc])
+                proposed += 1
+                correct += ok
+                hit[gc] |= ok
+        top5 = sorted(best, key=lambda c: -best[c])[:5]
+        if golds:
+            hits, precision_sum = 0, 0.0
+            for rank, ranked_claim in enumerate(top5, start=1):
+                if ranked_claim in golds:
+                    hits += 1
+                    precision_sum += hits / rank
+            ap_sum += precision_sum / min(len(golds), 5)
+            ap_n += 1
+        at5 += sum(1 for c in golds if c in top5)
+        at5_n += len(golds)
+        found += sum(1 for c in golds if hit[c])
+        found_n += len(golds)
+        report.append(
+            {
+                "article": gid,
+                "gold": len(golds),
+                "top5": top5,
+                "found": sum(1 for c in golds if hit[c]),
+                "proposed": sum(1 for r in rows if r[4] >= threshold),
+                "missed": sorted(c for c in golds if not hit[c]),
+                "wrong": sorted({by_pk[r[0]].id for r in rows if r[4] >= threshold} - set(golds)),
+            }
+        )
+    precision = correct / proposed if proposed else 0.0
+    recall = found / found_n if found_n else 0.0
+    return {
+        "map_at_5": ap_sum / ap_n if ap_n else 0.0,
+        "recall_at_5": at5 / at5_n if at5_n else 0.0,
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+    }
+
+
+def evaluate(
+    gold: Gold, protocols: list[str], progress: Progress
+) -> tuple[dict[str, dict[str, float]], dict[str, list[dict[str, Any]]]]:
+    """Run the protocols in one transaction that is rolled back: the project vanishes.
+
+    With both protocols the articles protocol runs first and the mentions protocol then uses
+    the same project, where every gold article is by then loaded: each article is segmented
+    and embedded once. The tracked claims there do not affect a mention run, whose candidates
+    are those of its own fresh claim.
+    """
+    reports: dict[str, list[dict[str, Any]]] = {p: [] for p in protocols}
+    results: dict[str, dict[str, float]] = {}
+    with transaction.atomic():
+        project = _project(gold, "-".join(protocols))
+        loaded: dict[str, Article] = {}
+        if "articles" in protocols:
+            results["articles"] = run_articles(gold, progress, reports["articles"], project, loaded)
+        if "mentions" in protocols:
+            results["mentions"] = run_mentions(
+                gold, progress, reports["mentions"], project, loaded or None
+            )
+        transaction.set_rollback(True)
+    metrics = {p: results[p] for p in ("mentions", "articles") if p in results}
+    return metrics, reports

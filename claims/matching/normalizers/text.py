@@ -1,0 +1,111 @@
+"""Text folding, words, stems, function words and clause windows."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from unidecode import unidecode
+
+
+def _wordset(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+# English function words: dropped from lexical overlap and never taken for names when they
+# open a sentence. Negations are kept (they change truth conditions).
+STOPWORDS = _wordset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves said says say told
+    according would've could've it's he's she's they're we're i'm i've don't"""
+)
+NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "without"})
+# Honorifics and office titles are capitalised before names but are not actors themselves.
+TITLES = _wordset(
+    """mr mrs ms dr prof sir dame lord lady gen general col colonel lt capt captain maj major adm
+    admiral sgt president vice prime minister chancellor secretary gov governor sen senator rep
+    representative mayor king queen prince princess pope chief minister spokesman spokeswoman
+    spokesperson ambassador commander deputy foreign defence defense interior state premier
+    former leader head director chairman chairwoman judge justice"""
+)
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_QUOTED = re.compile(r"\"([^\"]{3,400})\"")
+
+
+def fold(text: str) -> str:
+    """ASCII-fold (Unidecode) so transliteration and typography variants compare equal."""
+    return unidecode(text).replace("''", '"').replace("``", '"')
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light English suffix stripper: enough for 'invited'/'invitation'/'invite'."""
+    w = word.lower().replace("'", "")
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    for suffix, repl in (
+        ("ational", "ate"), ("ations", ""), ("ation", ""), ("ically", "ic"), ("ingly", ""),
+        ("fully", "ful"), ("ously", "ous"), ("ness", ""), ("ments", ""), ("ment", ""),
+        ("ings", ""), ("ing", ""), ("ies", "y"), ("ied", "y"), ("edly", ""), ("ed", ""),
+        ("ly", ""), ("es", ""), ("s", ""),
+    ):  # fmt: skip
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix == "s" and w.endswith(("ss", "us", "is")):
+                continue
+            w = w[: len(w) - len(suffix)] + repl
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":  # stopp -> stop
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def words(folded: str) -> list[str]:
+    return [m.group() for m in _WORD.finditer(folded)]
+
+
+def quotes(folded: str) -> list[str]:
+    """Direct quotations of at least four words."""
+    return [q.strip() for q in _QUOTED.findall(folded) if len(q.split()) >= 4]
+
+
+# --- clauses -----------------------------------------------------------------------------
+
+# Where a sentence divides into clauses: punctuation, dashes, and subordinating words that
+# open a second statement ("..., but ...", "While ..., ...").
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:()\u2014\u2013]\s*|\s+-{1,2}\s+|\s+(?=(?:but|while|whereas|although|though|because)\b)"
+)
+CLAUSE_MIN_WORDS = 4
+CLAUSE_MAX_PARTS = 3
+
+
+def clause_windows(text: str) -> list[tuple[int, int]]:
+    """Sub-spans of a sentence made of 1 to CLAUSE_MAX_PARTS consecutive clauses, each of at
+    least CLAUSE_MIN_WORDS words; the whole sentence is not included."""
+    parts: list[tuple[int, int]] = []
+    cursor = 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() > cursor:
+            parts.append((cursor, m.start()))
+        cursor = m.end()
+    if cursor < len(text):
+        parts.append((cursor, len(text)))
+    if len(parts) < 2:
+        return []
+    windows: list[tuple[int, int]] = []
+    for i in range(len(parts)):
+        for j in range(i, min(len(parts), i + CLAUSE_MAX_PARTS)):
+            start, end = parts[i][0], parts[j][1]
+            if (i, j) == (0, len(parts) - 1):
+                continue
+            if len(text[start:end].split()) >= CLAUSE_MIN_WORDS:
+                windows.append((start, end))
+    return windows

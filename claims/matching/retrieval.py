@@ -1,0 +1,157 @@
+"""Candidate generation in PostgreSQL: pgvector HNSW cosine kNN and full-text search.
+
+Retrieval only decides what gets scored; it is generous (recall first) because scoring is where
+precision comes from. Both indexes live in the database, so every web and worker process shares
+them (Passage.embedding / Claim.embedding HNSW, Passage.search_vector / Claim.search_vector GIN).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, QuerySet
+from pgvector.django import CosineDistance
+
+from annotations.models import Passage
+from annotations.services.processing import TEXT_SEARCH_CONFIG
+from claims.matching.normalizers import STOPWORDS, fold
+from claims.models import Claim
+
+# Words of a query text used in the OR-ed full-text query; more add little but cost time.
+MAX_QUERY_WORDS = 40
+_TERM = re.compile(r"[a-z0-9]{2,}")
+
+
+def _tune_hnsw(k: int) -> None:
+    """Let the HNSW scan look further than its default 40 so that a project filter (applied
+    after the index scan) still leaves k rows; pgvector >= 0.8 can also iterate the scan."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(40, 2 * k))])
+        try:
+            with transaction.atomic():
+                cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+        except DatabaseError:  # pgvector older than 0.8: no iterative scans
+            pass
+
+
+def _nearest(queryset: QuerySet, vectors: Sequence[np.ndarray], k: int) -> list[int]:
+    ids: dict[int, None] = {}
+    with transaction.atomic():
+        _tune_hnsw(k)
+        for vector in vectors:
+            rows = (
+                queryset.annotate(distance=CosineDistance("embedding", vector))
+                .order_by("distance")
+                .values_list("pk", flat=True)[:k]
+            )
+            ids.update(dict.fromkeys(rows))
+    return list(ids)
+
+
+def text_query(text: str) -> SearchQuery | None:
+    """An OR of the text's content words (stemmed by PostgreSQL's english configuration)."""
+    terms = [t for t in _TERM.findall(fold(text).lower()) if t not in STOPWORDS]
+    terms = list(dict.fromkeys(terms))[:MAX_QUERY_WORDS]
+    if not terms:
+        return None
+    return SearchQuery(" | ".join(terms), search_type="raw", config=TEXT_SEARCH_CONFIG)
+
+
+def _best_text_matches(queryset: QuerySet, texts: Iterable[str], k: int) -> list[int]:
+    ids: dict[int, None] = {}
+    for text in texts:
+        query = text_query(text)
+        if query is None:
+            continue
+        rows = (
+            queryset.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank")
+            .values_list("pk", flat=True)[:k]
+        )
+        ids.update(dict.fromkeys(rows))
+    return list(ids)
+
+
+def passages_for_claim(
+    *, project_id: int, vectors: Sequence[np.ndarray], texts: Sequence[str], k: int
+) -> list[int]:
+    """Passages of the project near any wording of the claim, by meaning or by words."""
+    passages = Passage.objects.filter(article__project_id=project_id)
+    near = _nearest(passages.exclude(embedding=None), vectors, k)
+    lexical = _best_text_matches(passages, texts, k)
+    return list(dict.fromkeys(near + lexical))
+
+
+# match_article retrieves for all passages of the new article in one statement per method
+# (LATERAL joins), instead of one round trip per passage.
+_CLAIMS_NEAR_PASSAGES = """
+SELECT p.id, c.id FROM annotations_passage p
+CROSS JOIN LATERAL (
+    SELECT c.id FROM claims_claim c
+    WHERE c.project_id = %(project)s AND c.embedding IS NOT NULL
+    ORDER BY c.embedding <=> p.embedding LIMIT %(k)s
+) c
+WHERE p.article_id = %(article)s AND p.embedding IS NOT NULL
+"""
+_CLAIMS_SHARING_WORDS = """
+SELECT p.id, c.id FROM annotations_passage p
+CROSS JOIN LATERAL (
+    SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query
+    FROM unnest(tsvector_to_array(p.search_vector)) AS lexeme
+) q
+CROSS JOIN LATERAL (
+    SELECT c.id FROM claims_claim c
+    WHERE c.project_id = %(project)s AND c.search_vector @@ q.query
+    ORDER BY ts_rank(c.search_vector, q.query) DESC LIMIT %(k)s
+) c
+WHERE p.article_id = %(article)s AND q.query IS NOT NULL
+"""
+_CLAIMS_MENTIONED_NEARBY = """
+SELECT p.id, m.claim_id FROM annotations_passage p
+CROSS JOIN LATERAL (
+    SELECT o.article_id, o.start, o."end" FROM annotations_passage o
+    JOIN annotations_article a ON a.id = o.article_id
+    WHERE a.project_id = %(project)s AND o.article_id <> %(article)s
+      AND o.embedding IS NOT NULL
+    ORDER BY o.embedding <=> p.embedding LIMIT %(k)s
+) o
+JOIN annotations_annotation m
+  ON m.article_id = o.article_id AND m.start < o."end" AND o.start < m."end"
+WHERE p.article_id = %(article)s AND p.embedding IS NOT NULL
+"""
+
+
+def claims_for_passages(*, project_id: int, article_id: int, k: int) -> dict[int, set[int]]:
+    """Tracked claims each passage of a new article may state: passage id -> claim ids.
+
+    1. Claims whose statement is near the passage (kNN over Claim.embedding).
+    2. Claims whose statement shares words with the passage (full-text search).
+    3. Claims with a mention in another article near the passage: the claim's own wording
+       there may be closer to this article's than its statement is.
+    """
+    found: dict[int, set[int]] = {}
+    params = {"project": project_id, "article": article_id, "k": k}
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tune_hnsw(k)
+        for sql, size in (
+            (_CLAIMS_NEAR_PASSAGES, k),
+            (_CLAIMS_SHARING_WORDS, k),
+            (_CLAIMS_MENTIONED_NEARBY, max(5, k // 2)),
+        ):
+            cursor.execute(sql, {**params, "k": size})
+            for passage_id, claim_id in cursor.fetchall():
+                found.setdefault(passage_id, set()).add(claim_id)
+    return found
+
+
+def claims_near_claim(*, claim: Claim, vector: np.ndarray, k: int) -> list[int]:
+    """Other claims of the project whose statement is near this one's, by meaning or words."""
+    others = Claim.objects.filter(project_id=claim.project_id).exclude(pk=claim.pk)
+    found = _nearest(others.exclude(embedding=None), [vector], k)
+    found += _best_text_matches(others, [claim.statement], k)
+    return list(dict.fromkeys(found))

@@ -1,0 +1,76 @@
+"""Combine the signals of a (claim wording, passage) pair into one score in [0, 1].
+
+score = sigmoid(steepness * (evidence - bias)), where evidence adds
+  + semantic: the embedding cosine rescaled so that unrelated sentences of the same story
+    (cosine ~ semantic_floor) give 0 and a paraphrase (~ semantic_ceiling) gives 1;
+  + lexical: IDF-weighted coverage of the claim's words in the passage (all words, and the
+    words other than names: the same people saying something else is the commonest near miss),
+    and of the passage's words by the claim (a long sentence about something else scores lower);
+  + agreement: the geometric mean of the two, so that meaning and wording must agree: the
+    embedding alone over-rates short headlines and boilerplate that share a topic;
+  + quote: a direct quotation of the claim found verbatim in the passage;
+  - numbers, dates: a claim number/date the passage contradicts is strong evidence against,
+    one the passage does not state at all is weaker evidence against (it is less specific);
+  - actors: a named actor of the claim the passage does not name, worse if the passage names
+    someone else instead.
+Every term's contribution is returned so the review screen can show it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from claims.matching.signals import PairSignals
+
+
+def _clip(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _share(items: list[Any], total: int) -> float:
+    return len(items) / total if total else 0.0
+
+
+def contributions(signals: PairSignals, weights: dict[str, float]) -> dict[str, float]:
+    """Each signal's signed contribution to the evidence (before the sigmoid)."""
+    w = weights
+    sem = _clip(
+        (signals.semantic - w["semantic_floor"]) / (w["semantic_ceiling"] - w["semantic_floor"])
+    )
+    lex = signals.lexical
+    content = w["content_share"]
+    query_side = (1 - content) * lex["query_coverage"] + content * lex["content_coverage"]
+    share = w["passage_coverage_share"]
+    lexical = (1 - share) * query_side + share * lex["passage_coverage"]
+    out = {
+        "semantic": w["semantic"] * sem,
+        "lexical": w["lexical"] * lexical,
+        # Meaning and wording must agree: a paraphrase shares some words, a sentence that
+        # shares words by chance does not mean the same.
+        "agreement": w["agreement"] * math.sqrt(sem * lexical),
+        "quote": w["quote"] * _clip((signals.quote - 0.8) / 0.2),
+    }
+    for name in ("numbers", "dates"):
+        found = signals.__dict__[name]
+        total = len(found["match"]) + len(found["conflict"]) + len(found["missing"])
+        out[name] = (
+            w["detail_match"] * _share(found["match"], total)
+            - w["detail_conflict"] * min(1, len(found["conflict"]))
+            - w["detail_missing"] * _share(found["missing"], total)
+        )
+    act = signals.actors
+    total = len(act["match"]) + len(act["variant"]) + len(act["missing"])
+    # Each actor of the claim the passage does not name is one more piece of evidence against
+    # (up to three); naming someone else instead weighs by the share of the claim's actors.
+    out["actors"] = -w["actor_missing"] * min(1.0, len(act["missing"]) / 3) - w[
+        "actor_conflict"
+    ] * _share(act["conflict"], total)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def score(signals: PairSignals, weights: dict[str, float]) -> tuple[float, dict[str, float]]:
+    parts = contributions(signals, weights)
+    evidence = sum(parts.values())
+    value = 1.0 / (1.0 + math.exp(-weights["steepness"] * (evidence - weights["bias"])))
+    return value, parts

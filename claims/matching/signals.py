@@ -1,0 +1,295 @@
+"""The evidence for and against "this passage states this claim", each signal with its proof.
+
+A signal is computed between one wording of the claim (its statement, or the exact text of one
+of its mentions) and one passage. Every signal keeps what it saw (shared terms, the numbers that
+agree or differ, the names that match or not) so the review screen can say why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from claims.matching.normalizers import (
+    NEGATIONS,
+    SCALES,
+    STOPWORDS,
+    TENS,
+    UNITS,
+    AliasTable,
+    DateRef,
+    Quantity,
+    actors,
+    dates_compatible,
+    extract_dates,
+    extract_quantities,
+    fold,
+    name_similarity,
+    quotes,
+    stem,
+    words,
+)
+
+
+@dataclass
+class Vocabulary:
+    """What the project's passages tell about words: document frequencies for IDF weights,
+    and which words also occur in lower case (so a capitalised one is not a name)."""
+
+    df: Counter[str] = field(default_factory=Counter)
+    n_docs: int = 0
+    lower_words: set[str] = field(default_factory=set)
+    aliases: AliasTable = field(default_factory=AliasTable)
+
+    # Bumped on every change; caches of profiles built with this vocabulary compare it.
+    version: int = 0
+    _idf: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def idf(self, term: str) -> float:
+        value = self._idf.get(term)
+        if value is None:
+            value = math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+            self._idf[term] = value
+        return value
+
+    def add_document(self, text: str, *, sign: int = 1) -> None:
+        """Count a passage (sign=-1: uncount it; its lower-case words stay known)."""
+        folded = fold(text)
+        for term in set(lexical_terms(folded, self.aliases)):
+            self.df[term] += sign
+        if sign > 0:
+            self.lower_words.update(w.lower() for w in words(folded) if w.islower())
+        self.n_docs += sign
+        self.changed()
+
+    def changed(self) -> None:
+        self._idf.clear()
+        self.version += 1
+
+
+def lexical_terms(folded: str, aliases: AliasTable) -> list[str]:
+    """Stemmed content words; number words become digits so "seven" == "7"."""
+    terms: list[str] = []
+    for word in words(aliases.normalise(folded)):
+        low = word.lower()
+        if low in UNITS:
+            terms.append(str(UNITS[low]))
+        elif low in TENS:
+            terms.append(str(TENS[low]))
+        elif low in SCALES or (low in STOPWORDS and low not in NEGATIONS):
+            continue
+        else:
+            terms.append(stem(low))
+    return terms
+
+
+@dataclass
+class TextProfile:
+    """Everything the signals need from one text, computed once."""
+
+    text: str
+    terms: Counter[str]
+    # Capitalised runs; which of their words are names depends on the project's vocabulary
+    # (words it also uses in lower case are not), so that filter is applied when comparing,
+    # and a profile stays valid while articles are added.
+    capitalised: list[tuple[str, ...]]
+    quantities: list[Quantity]
+    dates: list[DateRef]
+    quotes: list[str]
+    # A stem's first surface form in the text, to show "invited" rather than "invit".
+    surface: dict[str, str]
+    _names: tuple[int, list[tuple[str, ...]], set[str]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, text: str, vocab: Vocabulary) -> TextProfile:
+        """Profile of `text` with the vocabulary's aliases applied."""
+        folded = vocab.aliases.normalise(fold(text))
+        found_dates, date_spans = extract_dates(folded)
+        return cls(
+            text=folded,
+            terms=Counter(lexical_terms(folded, AliasTable())),
+            capitalised=actors(folded),
+            quantities=extract_quantities(folded, skip=date_spans),
+            dates=found_dates,
+            quotes=[_plain(q) for q in quotes(folded)],
+            surface={stem(w.lower()): w.lower() for w in reversed(words(folded))},
+        )
+
+    def actors(self, vocab: Vocabulary) -> list[tuple[str, ...]]:
+        return self._named(vocab)[0]
+
+    def name_terms(self, vocab: Vocabulary) -> set[str]:
+        return self._named(vocab)[1]
+
+    def _named(self, vocab: Vocabulary) -> tuple[list[tuple[str, ...]], set[str]]:
+        if self._names is None or self._names[0] != vocab.version:
+            common = vocab.lower_words
+            named = [tuple(t for t in run if t not in common) for run in self.capitalised]
+            named = [run for run in named if run]
+            terms = {stem(token) for run in named for token in run}
+            self._names = (vocab.version, named, terms)
+        return self._names[1], self._names[2]
+
+
+def _plain(text: str) -> str:
+    return " ".join(w.lower() for w in words(text))
+
+
+def semantic(query_vector: Any, passage_vector: Any) -> float:
+    """Cosine of unit vectors."""
+    return float(sum(a * b for a, b in zip(query_vector, passage_vector, strict=True)))
+
+
+def lexical(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> dict[str, Any]:
+    """IDF-weighted overlap of content words; a misspelt name counts as a (weaker) match.
+
+    query_coverage: share of the claim's word weight found in the passage;
+    passage_coverage: share of the passage's word weight that the claim accounts for.
+    """
+    passage_names = passage.name_terms(vocab)
+    query_names = query.name_terms(vocab)
+    matched: dict[str, float] = {}
+    for term in query.terms:
+        if term in passage.terms:
+            matched[term] = 1.0
+        elif term in query_names:
+            best = max((name_similarity(term, n) for n in passage_names), default=0.0)
+            if best:
+                matched[term] = best
+    q_weight = sum(vocab.idf(t) for t in query.terms) or 1.0
+    p_weight = sum(vocab.idf(t) for t in passage.terms) or 1.0
+    shared = sum(vocab.idf(t) * m for t, m in matched.items())
+    # The same words without the names: what is said, not who is named (the actors signal
+    # covers names); same people saying something else is the commonest near miss in news.
+    c_weight = sum(vocab.idf(t) for t in query.terms if t not in query_names)
+    c_shared = sum(vocab.idf(t) * m for t, m in matched.items() if t not in query_names)
+    top = [passage.surface.get(t, t) for t in sorted(matched, key=lambda t: -vocab.idf(t))[:8]]
+    return {
+        "query_coverage": round(min(1.0, shared / q_weight), 3),
+        "passage_coverage": round(min(1.0, shared / p_weight), 3),
+        "content_coverage": round(min(1.0, c_shared / c_weight), 3) if c_weight else 1.0,
+        "shared": top,
+    }
+
+
+def numbers(query: TextProfile, passage: TextProfile) -> dict[str, list[Any]]:
+    """Each number of the claim: found in the passage (match), contradicted by a different
+    number of the same unit (conflict), or absent (missing)."""
+    result: dict[str, list[Any]] = {"match": [], "conflict": [], "missing": []}
+    for q in query.quantities:
+        same = [p for p in passage.quantities if _same_quantity(q, p)]
+        if same:
+            result["match"].append(q.label())
+            continue
+        rivals = [
+            p
+            for p in passage.quantities
+            if p.unit == q.unit and p.ordinal == q.ordinal and (q.unit or not p.unit)
+        ]
+        if rivals:
+            result["conflict"].append([q.label(), rivals[0].label()])
+        elif not q.ordinal:
+            result["missing"].append(q.label())
+    return result
+
+
+def _same_quantity(q: Quantity, p: Quantity) -> bool:
+    if not math.isclose(q.value, p.value, rel_tol=1e-6):
+        return False
+    return q.unit == p.unit or not q.unit or not p.unit
+
+
+def dates(query: TextProfile, passage: TextProfile) -> dict[str, list[Any]]:
+    result: dict[str, list[Any]] = {"match": [], "conflict": [], "missing": []}
+    for q in query.dates:
+        verdicts = [dates_compatible(q, p) for p in passage.dates]
+        if any(v is True for v in verdicts):
+            result["match"].append(q.label())
+        elif any(v is False for v in verdicts):
+            other = passage.dates[verdicts.index(False)]
+            result["conflict"].append([q.label(), other.label()])
+        else:
+            result["missing"].append(q.label())
+    return result
+
+
+def _actor_match(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """Best token similarity between two actors ("anna kowalski" ~ "kowalski")."""
+    return max((name_similarity(x, y) for x in a for y in b), default=0.0)
+
+
+def actors_signal(
+    query: TextProfile, passage: TextProfile, vocab: Vocabulary
+) -> dict[str, list[Any]]:
+    """Named actors of the claim found in the passage (exactly or as a variant), missing, and
+    in conflict: the claim names someone the passage does not while the passage names someone
+    the claim does not."""
+    result: dict[str, list[Any]] = {"match": [], "variant": [], "missing": [], "conflict": []}
+    used: set[tuple[str, ...]] = set()
+    passage_actors = passage.actors(vocab)
+    for actor in dict.fromkeys(query.actors(vocab)):
+        scored = [(_actor_match(actor, p), p) for p in passage_actors]
+        best, other = max(scored, default=(0.0, ()))
+        label = " ".join(actor)
+        if best >= 1.0:
+            result["match"].append(label)
+            used.add(other)
+        elif best > 0:
+            result["variant"].append([label, " ".join(other)])
+            used.add(other)
+        else:
+            result["missing"].append(label)
+    claim_actors = set(query.actors(vocab))
+    extra = [
+        " ".join(p)
+        for p in dict.fromkeys(passage_actors)
+        if p not in used and not any(_actor_match(p, q) for q in claim_actors)
+    ]
+    if result["missing"] and extra:
+        result["conflict"] = [[m, extra] for m in result["missing"]]
+    return result
+
+
+def quote_overlap(query: TextProfile, passage: TextProfile) -> float:
+    """How much of the claim's longest direct quotation appears verbatim in the passage."""
+    if not query.quotes:
+        return 0.0
+    plain = _plain(passage.text)
+    return max(fuzz.partial_ratio(q, plain) for q in query.quotes) / 100.0
+
+
+@dataclass
+class PairSignals:
+    semantic: float
+    lexical: dict[str, Any]
+    numbers: dict[str, list[Any]]
+    dates: dict[str, list[Any]]
+    actors: dict[str, list[Any]]
+    quote: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "semantic": round(self.semantic, 3),
+            "lexical": self.lexical,
+            "numbers": self.numbers,
+            "dates": self.dates,
+            "actors": self.actors,
+            "quote": round(self.quote, 3),
+        }
+
+
+def pair_signals(
+    query: TextProfile, passage: TextProfile, *, cosine: float, vocab: Vocabulary
+) -> PairSignals:
+    return PairSignals(
+        semantic=cosine,
+        lexical=lexical(query, passage, vocab),
+        numbers=numbers(query, passage),
+        dates=dates(query, passage),
+        actors=actors_signal(query, passage, vocab),
+        quote=quote_overlap(query, passage),
+    )
