@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from annotations.models import Annotation, Article, Project, Source
 from annotations.permissions import AnyUser, projects_for
+from claims.matching.config import proposal_threshold
 from claims.models import Alias, CandidateState, Claim, ClaimRelation, MatchCandidate
 from common.errors import NotFound
 
@@ -100,7 +101,11 @@ def claim_relations(*, claim: Claim) -> QuerySet[ClaimRelation]:
 
 def claim_pending_candidates(*, claim: Claim) -> QuerySet[MatchCandidate]:
     return (
-        MatchCandidate.objects.filter(claim=claim, state=CandidateState.PENDING)
+        MatchCandidate.objects.filter(
+            claim=claim,
+            state=CandidateState.PENDING,
+            score__gte=proposal_threshold(claim.project.matching_settings),
+        )
         .select_related("passage", "article__source", "target_claim")
         .defer(*(f for f in _CANDIDATE_HEAVY if not f.startswith("claim__")))
         .order_by("-score", "pk")
@@ -147,7 +152,11 @@ def candidate_get(*, user: AnyUser, pk: int) -> MatchCandidate:
 
 def pending_candidate_count(*, project: Project, article: Article | None = None) -> int:
     """Proposals waiting for review in the project (or in one of its articles)."""
-    pending = MatchCandidate.objects.filter(project=project, state=CandidateState.PENDING)
+    pending = MatchCandidate.objects.filter(
+        project=project,
+        state=CandidateState.PENDING,
+        score__gte=proposal_threshold(project.matching_settings),
+    )
     if article is not None:
         pending = pending.filter(article=article)
     return pending.count()
@@ -164,7 +173,11 @@ def review_queue(
     first = Annotation.objects.filter(claim=OuterRef("claim")).order_by("created_at", "pk")
     queue = (
         MatchCandidate.objects.filter(
-            project__in=projects_for(user), project=project, state=CandidateState.PENDING
+            project__in=projects_for(user),
+            project=project,
+            state=CandidateState.PENDING,
+            # Lower-scored candidates are kept for ranking only; editors review proposals.
+            score__gte=proposal_threshold(project.matching_settings),
         )
         .select_related("claim", "passage", "article__source", "target_claim")
         .defer(*_CANDIDATE_HEAVY)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Q
 
-from annotations.models import Article, Passage, ProcessingState
+from annotations.models import EMBEDDING_DIM, Article, Passage, ProcessingState
 from annotations.services.embeddings import embed
 from claims.matching.normalizers import AliasTable, discover_aliases, fold, words
 from claims.matching.signals import TextProfile, Vocabulary, lexical_terms
@@ -35,6 +35,8 @@ _embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
 
 def embed_cached(texts: Sequence[str]) -> np.ndarray:
     """Unit embeddings of `texts`, computing only the ones not seen before, in one batch."""
+    if not texts:  # a project with no claims yet: nothing to embed
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     with _lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _embeddings))
     if missing:

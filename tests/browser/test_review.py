@@ -72,7 +72,7 @@ def candidates(project):
         passage=_passage(
             rt, "Zelensky was elected in 2019 on a promise to end the hostilities in Donbass", 1
         ),
-        score=0.41,
+        score=0.55,
         signals={"semantic": 0.38, "dates": {"conflict": [["2023", "2019"]]}},
     )
     return best, second

@@ -329,9 +329,10 @@ def test_mark_without_csrf_token_is_refused(editor, article) -> None:
 def test_review_queue_lists_pending_candidates_best_first(
     client, editor, project, claim, mention
 ) -> None:
-    low = _candidate(project, claim, text="Low scoring passage about the battle.", score=0.4)
+    low = _candidate(project, claim, text="Lower scoring passage about the battle.", score=0.6)
     high = _candidate(project, claim, score=0.9, outlet="TASS")
     _candidate(project, claim, text="Already decided passage.", state=CandidateState.REJECTED)
+    _candidate(project, claim, text="Below the threshold passage.", score=0.2)
     client.force_login(editor)
     response = client.get(reverse("review-queue", args=[project.slug]))
     items = response.context["items"]
@@ -339,6 +340,8 @@ def test_review_queue_lists_pending_candidates_best_first(
     assert response.context["total"] == 2
     page = response.content.decode()
     assert "Already decided passage" not in page
+    # Kept for ranking only: below the project's threshold, not a proposal to review.
+    assert "Below the threshold passage" not in page
     assert "<kbd>a</kbd> accept" in page
     assert "Mention in Agency" in page
 
