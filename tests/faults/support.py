@@ -203,12 +203,20 @@ def publishing_to(broker_url: str, *, queue: str) -> Iterator[Celery]:
         broker_transport_options=dict(settings.CLAIMTRACK_BROKER_SERVER_OPTIONS),
         task_default_queue=queue,
     )
+    # Celery's broker_url setting gives the CELERY_BROKER_URL environment variable precedence
+    # over any configuration (as in CI, where it names the shared Redis): swap it too.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = broker_url
     app.set_current()
     try:
         yield app
     finally:
         original.set_current()
         app.close()
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
 
 
 def delete_rabbitmq_queue(queue: str) -> None:
