@@ -1,0 +1,6 @@
+"""Benchmarks for Claimtrack at newsroom scale (issue 7), run by `manage.py bench`.
+
+One module per concern: `corpus` writes synthetic news text, `fill` bulk-loads passages,
+`loading`, `matching`, `export` and `api_load` each take one measurement, `chart` draws them,
+`runner` puts a throwaway database around it all. Nothing here is imported by the app.
+"""

@@ -1,0 +1,75 @@
+"""Where the time of one operation goes: the embedding model, the database, the rest (Python).
+
+Model time is measured by wrapping `encode` on the process's one SentenceTransformer instance
+(every caller reaches the model through annotations.services.embeddings.get_model()), database
+time with Django's `connection.execute_wrapper`. Nothing in the app is changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from annotations.services.embeddings import get_model
+
+
+@dataclass
+class Costs:
+    model_s: float = 0.0
+    texts_embedded: int = 0
+    db_s: float = 0.0
+    queries: int = 0
+
+
+class _ModelTimer:
+    """Installed once on the model instance; adds to whichever Costs is current."""
+
+    current: Costs | None = None
+
+    def __init__(self, encode: Callable[..., Any]) -> None:
+        self.encode = encode
+
+    def __call__(self, sentences: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.encode(sentences, *args, **kwargs)
+        finally:
+            if self.current is not None:
+                self.current.model_s += time.perf_counter() - started
+                self.current.texts_embedded += 1 if isinstance(sentences, str) else len(sentences)
+
+
+def _model_timer() -> _ModelTimer:
+    model = get_model()
+    if not isinstance(model.encode, _ModelTimer):
+        model.encode = _ModelTimer(model.encode)  # type: ignore[method-assign]
+    return model.encode  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def measured() -> Iterator[Costs]:
+    """Collect model and database time spent inside the block."""
+    costs = Costs()
+    timer = _model_timer()
+
+    def db_timer(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            costs.db_s += time.perf_counter() - started
+            costs.queries += 1
+
+    timer.current = costs
+    try:
+        with connection.execute_wrapper(db_timer):
+            yield costs
+    finally:
+        timer.current = None

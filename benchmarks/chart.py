@@ -1,0 +1,186 @@
+"""The PNG chart of a bench run: how each cost grows with size, and the headline figures."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and CI
+import matplotlib.pyplot as plt
+
+TARGET_P95_MS = 150
+TARGET_RECALL = 0.95
+TARGET_LOAD_RATIO = 0.7
+
+
+def _log_axes(ax: Any, xlabel: str, ylabel: str, title: str) -> None:
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+
+
+def _matching(ax: Any, rows: list[dict[str, Any]]) -> None:
+    sizes = [r["passages"] for r in rows]
+    ax.plot(sizes, [r["p50_ms"] for r in rows], "o-", label="p50")
+    ax.plot(sizes, [r["p95_ms"] for r in rows], "s-", label="p95")
+    ax.axhline(TARGET_P95_MS, color="red", ls="--", lw=1, label="p95 target")
+    ax.set_yscale("log")
+    _log_axes(ax, "passages", "ms", "Claim matching: new mention → candidates stored")
+    ax.legend(fontsize=8)
+
+
+def _recall(ax: Any, rows: list[dict[str, Any]]) -> None:
+    sizes = [r["passages"] for r in rows]
+    ax.plot(sizes, [r["recall"] for r in rows], "o-", color="green", label="recall@k")
+    ax.plot(sizes, [r.get("recall_at_10", r["recall"]) for r in rows], "s--", label="recall@10")
+    ax.axhline(TARGET_RECALL, color="red", ls="--", lw=1, label="target")
+    ef = rows[-1].get("ef_search", "?") if rows else "?"
+    k = rows[-1]["k"] if rows else "?"
+    _log_axes(ax, "passages", f"recall@{k}", f"HNSW recall vs exact (ef_search={ef})")
+    low = min([0.8, *(r["recall"] for r in rows), *(r.get("recall_at_10", 1) for r in rows)])
+    ax.set_ylim(low - 0.02, 1.005)
+    ax.legend(fontsize=8)
+
+
+def _retrieval(ax: Any, rows: list[dict[str, Any]]) -> None:
+    sizes = [r["passages"] for r in rows]
+    ax.plot(sizes, [r["hnsw_p50_ms"] for r in rows], "o-", label="HNSW p50")
+    ax.plot(sizes, [r["exact_p50_ms"] for r in rows], "s-", label="exact (no index) p50")
+    ax.set_yscale("log")
+    _log_axes(ax, "passages", "ms", "Nearest-passage query time")
+    ax.legend(fontsize=8)
+
+
+def _sweep(ax: Any, rows: list[dict[str, Any]]) -> None:
+    """Recall against latency at the largest size, one point per ef_search."""
+    if not rows or not rows[-1].get("ef_sweep"):
+        ax.axis("off")
+        return
+    sweep = rows[-1]["ef_sweep"]
+    ax.plot([r["p50_ms"] for r in sweep], [r["recall"] for r in sweep], "o-")
+    for r in sweep:
+        ax.annotate(f"ef={r['ef_search']}", (r["p50_ms"], r["recall"]), fontsize=7)
+    ax.axhline(TARGET_RECALL, color="red", ls="--", lw=1)
+    ax.set_xlabel("HNSW query p50, ms")
+    ax.set_ylabel(f"recall@{rows[-1]['k']}")
+    ax.set_title(f"ef_search sweep at {rows[-1]['passages']:,} passages", fontsize=10)
+    ax.grid(True, alpha=0.3)
+
+
+def _breakdown(ax: Any, rows: list[dict[str, Any]]) -> None:
+    """Where a match's time goes at each size: model, database, rest."""
+    rows = [r for r in rows if r.get("breakdown")]
+    labels = [f"{r['passages']:,}" for r in rows]
+    bottom = [0.0] * len(rows)
+    for part, colour in (("model_ms", "#36c"), ("db_ms", "#c63"), ("other_ms", "#888")):
+        values = [max(0.0, r["breakdown"][part]) for r in rows]
+        ax.bar(labels, values, bottom=bottom, color=colour, label=part.removesuffix("_ms"))
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xlabel("passages")
+    ax.set_ylabel("mean ms per match")
+    ax.set_title("Where a match's time goes", fontsize=10)
+    ax.legend(fontsize=8)
+
+
+def _fill(ax: Any, rows: list[dict[str, Any]]) -> None:
+    sizes = [r["size"] for r in rows]
+    ax.plot(sizes, [r["insert_s"] for r in rows], "o-", label="COPY rows (+tsvector)")
+    names = sorted({n for r in rows for n in r["index_build_s"]})
+    for name in names:
+        ax.plot(sizes, [r["index_build_s"].get(name, 0) for r in rows], "s-", label=f"build {name}")
+    _log_axes(ax, "passages after step", "seconds", "Bulk load per growth step")
+    ax.legend(fontsize=7)
+
+
+def _export(ax: Any, export: dict[str, Any]) -> None:
+    sizes = sorted(int(s) for s in export)
+    formats = sorted({f for s in export.values() for f in s})
+    for fmt in formats:
+        peaks = [export[str(s)][fmt]["peak_mb"] for s in sizes]
+        rate = export[str(sizes[-1])][fmt]["rows_per_s"]
+        ax.plot(sizes, peaks, "o-", label=f"{fmt}: {rate:,.0f} rows/s")
+    _log_axes(ax, "claims exported", "peak MB over baseline", "Claim-table export memory")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+
+
+def _loading(ax: Any, loading: dict[str, Any]) -> None:
+    """Total seconds for the same articles: the model alone (two ways) and the pipeline by stage."""
+    stages = loading.get("load_stage_s", {})
+    alone = {
+        "model alone\n(one call)": loading.get("load_embed_bulk_s", 0),
+        "model alone\n(per article)": loading.get("load_embed_per_article_s", 0),
+    }
+    ax.bar(list(alone), list(alone.values()), color="#36c")
+    bottom = 0.0
+    for (name, seconds), colour in zip(stages.items(), ["#888", "#c63", "#3a3"], strict=False):
+        ax.bar(["pipeline"], [seconds], bottom=[bottom], color=colour, label=name)
+        bottom += seconds
+    ax.set_ylabel("seconds for the loaded articles")
+    ax.set_title(
+        f"Loading: ratio {loading.get('load_ratio', '?')} (one call), "
+        f"{loading.get('load_ratio_same_batches', '?')} (per article)",
+        fontsize=10,
+    )
+    ax.tick_params(axis="x", labelsize=7)
+    ax.legend(fontsize=7)
+
+
+def _api(ax: Any, api: dict[str, Any]) -> None:
+    detail = {k: v for k, v in api.get("api_detail", {}).items() if isinstance(v, dict)}
+    names = list(detail)
+    ax.bar(names, [detail[n]["p50_ms"] for n in names], label="p50")
+    ax.bar(
+        names,
+        [detail[n]["p95_ms"] - detail[n]["p50_ms"] for n in names],
+        bottom=[detail[n]["p50_ms"] for n in names],
+        label="p95",
+    )
+    clients = api.get("api_setup", {}).get("clients", "?")
+    ax.set_title(f"API, {clients} clients: errors = {api.get('api_errors')}", fontsize=10)
+    ax.set_ylabel("ms")
+    ax.tick_params(axis="x", labelsize=7)
+    ax.legend(fontsize=8)
+
+
+def _summary(ax: Any, result: dict[str, Any]) -> None:
+    ax.axis("off")
+    keys = [
+        "passages", "load_ratio", "match_p50_ms", "match_p95_ms", "hnsw_recall",
+        "export_rows_per_s", "export_peak_mb", "api_p95_ms", "api_errors", "seconds",
+    ]  # fmt: skip
+    lines = [f"{k}: {result.get(k)}" for k in keys]
+    marks = {True: "met", False: "MISSED", None: "not measured"}
+    lines += ["", *(f"{name}: {marks[ok]}" for name, ok in result.get("targets", {}).items())]
+    lines += [""]
+    for note in result.get("notes", []):
+        lines += textwrap.wrap(note, 120, initial_indent="- ", subsequent_indent="  ")
+    ax.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=7, wrap=True)
+
+
+def draw(result: dict[str, Any], path: Path) -> Path:
+    fig = plt.figure(figsize=(16, 17))
+    grid = fig.add_gridspec(4, 3, height_ratios=[1, 1, 1, 0.8])
+    _matching(fig.add_subplot(grid[0, 0]), result.get("match_by_size", []))
+    _recall(fig.add_subplot(grid[0, 1]), result.get("recall_by_size", []))
+    _retrieval(fig.add_subplot(grid[0, 2]), result.get("recall_by_size", []))
+    _fill(fig.add_subplot(grid[1, 0]), result.get("fill_by_size", []))
+    export_ax = fig.add_subplot(grid[1, 1])
+    if result.get("export_by_size"):
+        _export(export_ax, result["export_by_size"])
+    _loading(fig.add_subplot(grid[1, 2]), result.get("loading", {}))
+    _api(fig.add_subplot(grid[2, 0]), result.get("api", {}))
+    _sweep(fig.add_subplot(grid[2, 1]), result.get("recall_by_size", []))
+    _breakdown(fig.add_subplot(grid[2, 2]), result.get("match_by_size", []))
+    _summary(fig.add_subplot(grid[3, :]), result)
+    fig.suptitle(f"Claimtrack bench, {result.get('passages'):,} passages", fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

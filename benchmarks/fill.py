@@ -1,0 +1,251 @@
+"""Growing the synthetic project to N passages fast enough to reach 10^6 on two cores.
+
+Embedding a million sentences takes about an hour here, so only a base set (up to
+BASE_SENTENCES) is embedded with the real model. Beyond it, a passage is a variant of a base
+sentence (one or two names, numbers or places re-drawn) whose vector is the base sentence's
+real embedding plus small Gaussian noise, renormalised: cosine ~0.82-0.96 to its base, the
+spread paraphrases and near-duplicates have. The output says which passages are which.
+
+Rows go in with COPY (pgvector's binary format) into a staging table, then one INSERT ...
+SELECT computes the full-text vectors in the database; articles go in with bulk_create. The
+HNSW and GIN indexes are dropped before a bulk load and rebuilt after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from django.db import connection
+from django.utils import timezone
+from pgvector.psycopg import register_vector
+
+from annotations.models import Article, ProcessingState, Project, Source
+from annotations.services.embeddings import embed
+from annotations.services.extraction import content_hash
+from annotations.services.processing import TEXT_SEARCH_CONFIG
+from benchmarks.corpus import NewsWriter, Sentence, SyntheticArticle, article_offsets
+from benchmarks.database import build_session, drop_indexes, index_definitions, raw_connection
+
+logger = logging.getLogger("benchmarks")
+
+# Real sentences embedded with the model; ~60 s at ~330 sentences/s on 2 cores.
+BASE_SENTENCES = 20_000
+EMBED_CHUNK = 2_000  # sentences per embed() call while building the base set (progress lines)
+# Per-component noise of a perturbed vector: |noise| ~ sigma * sqrt(384), so sigma in
+# [0.015, 0.035] gives cosine 0.96 .. 0.82 to the base vector.
+NOISE_SIGMA = (0.015, 0.035)
+# Articles per COPY batch (~30 passages each): ~30k rows, ~50 MB of vectors in memory.
+ARTICLES_PER_BATCH = 1_000
+# Rows inserted while the indexes exist, to report what incremental index upkeep costs.
+INCREMENTAL_SAMPLE_ROWS = 3_000
+
+_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS bench_stage (article_id bigint, ordinal int, start int, "
+    '"end" int, text text, embedding vector(384))'
+)
+_STAGE_INSERT = (
+    'INSERT INTO annotations_passage (article_id, ordinal, start, "end", text, embedding, '
+    'search_vector) SELECT article_id, ordinal, start, "end", text, embedding, '
+    "to_tsvector(%s::regconfig, text) FROM bench_stage"
+)
+
+
+@dataclass
+class BaseSet:
+    """Embedded real sentences; `placed` of them are already stored as passages."""
+
+    sentences: list[Sentence]
+    vectors: np.ndarray
+    embed_seconds: float
+    cached: bool = False
+    placed: int = 0
+
+    @property
+    def sentences_per_s(self) -> float:
+        return len(self.sentences) / self.embed_seconds if self.embed_seconds else 0.0
+
+
+@dataclass
+class FillReport:
+    """What one growth step did and what it cost (seconds)."""
+
+    size: int
+    added: int = 0
+    real: int = 0
+    perturbed: int = 0
+    insert_s: float = 0.0
+    index_build_s: dict[str, float] = field(default_factory=dict)
+    vacuum_s: float = 0.0
+    incremental_rows_per_s: float | None = None
+    bulk_rows_per_s: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in vars(self).items()}
+
+
+def embed_base(writer: NewsWriter, count: int, cache_dir: Path | None = None) -> BaseSet:
+    """Embed `count` new sentences with the model, or load them from `cache_dir` when a run
+    already embedded exactly these texts (same seed and generator): setup, not a measurement."""
+    sentences = [writer.sentence() for _ in range(count)]
+    digest = hashlib.sha256("\n".join(s.text for s in sentences).encode()).hexdigest()[:20]
+    cached = cache_dir / f"base-{count}-{digest}.npy" if cache_dir else None
+    if cached is not None and cached.exists():
+        logger.info("base embeddings read from %s", cached)
+        return BaseSet(sentences, np.load(cached), 0.0, cached=True)
+    started = time.perf_counter()
+    parts = []
+    for at in range(0, count, EMBED_CHUNK):
+        parts.append(embed([s.text for s in sentences[at : at + EMBED_CHUNK]]))
+        logger.info("embedded %d / %d base sentences", min(at + EMBED_CHUNK, count), count)
+    vectors = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    elapsed = time.perf_counter() - started
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cached, vectors)
+    return BaseSet(sentences, vectors, elapsed)
+
+
+def passage_count(project: Project) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM annotations_passage p JOIN annotations_article a "
+            "ON a.id = p.article_id WHERE a.project_id = %s",
+            [project.pk],
+        )
+        return int(cursor.fetchone()[0])
+
+
+class CorpusFiller:
+    """Adds synthetic articles and passages to `project` until it holds a given count."""
+
+    def __init__(self, *, project: Project, writer: NewsWriter, base: BaseSet, seed: int) -> None:
+        self.project = project
+        self.writer = writer
+        self.base = base
+        self.rng = np.random.default_rng(seed)
+        self.sources = {
+            s.name: s for s in Source.objects.filter(project=project)
+        }  # outlet name -> Source
+
+    def grow_to(self, size: int) -> FillReport:
+        """1. Insert one sample batch with the indexes in place (incremental upkeep rate).
+        2. Drop the HNSW and GIN indexes, COPY the rest, rebuild them (bulk rate).
+        3. VACUUM ANALYZE so the planner knows the new size and autovacuum stays quiet."""
+        report = FillReport(size=size)
+        need = size - passage_count(self.project)
+        if need <= 0:
+            return report
+        with raw_connection() as conn:
+            register_vector(conn)
+            cur = conn.cursor()
+            cur.execute(_STAGE_DDL)
+            defs = index_definitions(cur)
+            sample = min(INCREMENTAL_SAMPLE_ROWS, need // 4) if len(defs) == 2 else 0
+            if sample >= 300:
+                started = time.perf_counter()
+                added = self._insert(conn, sample, report)
+                report.incremental_rows_per_s = added / (time.perf_counter() - started)
+                need -= added
+            drop_indexes(cur, defs)
+            started = time.perf_counter()
+            added = self._insert(conn, need, report)
+            report.insert_s = time.perf_counter() - started
+            with build_session(cur, rows=size):
+                for d in defs:
+                    t0 = time.perf_counter()
+                    cur.execute(d.sql)
+                    report.index_build_s[d.name] = time.perf_counter() - t0
+                    logger.info("built %s in %.1f s", d.name, report.index_build_s[d.name])
+            total = report.insert_s + sum(report.index_build_s.values())
+            report.bulk_rows_per_s = added / total if total else None
+            t0 = time.perf_counter()
+            cur.execute("VACUUM (ANALYZE) annotations_passage")
+            cur.execute("VACUUM (ANALYZE) annotations_article")
+            report.vacuum_s = time.perf_counter() - t0
+        return report
+
+    def _insert(self, conn: psycopg.Connection, rows: int, report: FillReport) -> int:
+        added = 0
+        while added < rows:
+            batch: list[SyntheticArticle] = []
+            vectors: list[np.ndarray] = []
+            batch_rows = 0
+            while batch_rows < rows - added and len(batch) < ARTICLES_PER_BATCH:
+                article, vecs = self._next_article(rows - added - batch_rows, report)
+                batch.append(article)
+                vectors.append(vecs)
+                batch_rows += len(article.sentences)
+            self._store(conn, batch, vectors)
+            added += batch_rows
+            report.added += batch_rows
+            logger.info("inserted %d / %d passages", added, rows)
+        return added
+
+    def _next_article(self, room: int, report: FillReport) -> tuple[SyntheticArticle, np.ndarray]:
+        """Real base sentences while any are left unplaced, then perturbed variants."""
+        count = min(room, int(self.rng.integers(20, 41)))
+        base = self.base
+        real = min(count, len(base.sentences) - base.placed)
+        if real > 0:
+            sentences = base.sentences[base.placed : base.placed + real]
+            vecs = base.vectors[base.placed : base.placed + real]
+            base.placed += real
+            report.real += real
+        else:
+            picks = self.rng.integers(0, len(base.sentences), size=count)
+            sentences = [self.writer.variant(base.sentences[i]) for i in picks]
+            vecs = _perturb(base.vectors[picks], self.rng)
+            report.perturbed += count
+        return self.writer.article(sentences), vecs
+
+    def _store(
+        self, conn: psycopg.Connection, batch: list[SyntheticArticle], vectors: list[np.ndarray]
+    ) -> None:
+        now = timezone.now()
+        rows = [
+            Article(
+                project=self.project,
+                source=self._source(a.outlet),
+                title=a.title,
+                byline=a.byline,
+                published_at=a.published_at,
+                text=a.text,
+                content_hash=content_hash(a.text),
+                processing_state=ProcessingState.PROCESSED,
+                processed_at=now,
+            )
+            for a in batch
+        ]
+        Article.objects.bulk_create(rows, batch_size=500)
+        cur = conn.cursor()
+        with cur.copy(
+            'COPY bench_stage (article_id, ordinal, start, "end", text, embedding) '
+            "FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "int4", "int4", "int4", "text", "vector"])
+            for stored, article, vecs in zip(rows, batch, vectors, strict=True):
+                for ordinal, ((start, end, text), vec) in enumerate(
+                    zip(article_offsets(article), vecs, strict=True)
+                ):
+                    copy.write_row((stored.pk, ordinal, start, end, text, vec))
+        cur.execute(_STAGE_INSERT, [TEXT_SEARCH_CONFIG])
+        cur.execute("TRUNCATE bench_stage")
+
+    def _source(self, outlet: str) -> Source:
+        if outlet not in self.sources:
+            self.sources[outlet], _ = Source.objects.get_or_create(
+                project=self.project, name=outlet
+            )
+        return self.sources[outlet]
+
+
+def _perturb(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    sigma = rng.uniform(*NOISE_SIGMA, size=(len(vectors), 1)).astype(np.float32)
+    noisy = vectors + rng.standard_normal(vectors.shape, dtype=np.float32) * sigma
+    return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)

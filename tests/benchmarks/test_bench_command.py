@@ -1,0 +1,77 @@
+"""Smoke test of `manage.py bench` at a tiny size: it runs end to end, reports every result key
+with a sane value on its last line, draws its chart and leaves no database behind.
+
+Timings are never asserted: they depend on the machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+REQUIRED_KEYS = {
+    "load_ratio",
+    "match_p50_ms",
+    "match_p95_ms",
+    "hnsw_recall",
+    "export_rows_per_s",
+    "export_peak_mb",
+    "api_p95_ms",
+    "api_errors",
+    "passages",
+}
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, int]:
+    out = tmp_path_factory.mktemp("bench")
+    command = ["manage.py", "bench", "--passages", "500", "--skip-slow", "--out", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, *command],
+        cwd=BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr[-4000:]
+    return json.loads(stdout.strip().splitlines()[-1]), out, proc.pid
+
+
+def test_bench_prints_every_result_key_as_json_on_its_last_line(bench_run: tuple) -> None:
+    result, _, _ = bench_run
+    assert result.keys() >= REQUIRED_KEYS
+    assert result["passages"] == 500
+    assert set(result["targets"]) >= {"load_ratio >= 0.7", "api_errors == 0"}
+
+
+def test_bench_figures_are_sane(bench_run: tuple) -> None:
+    result, _, _ = bench_run
+    assert result["load_ratio"] > 0
+    assert 0 < result["match_p50_ms"] <= result["match_p95_ms"]
+    assert 0 <= result["hnsw_recall"] <= 1
+    assert result["export_rows_per_s"] > 0
+    assert result["export_peak_mb"] >= 0
+    assert result["api_p95_ms"] > 0
+    assert result["api_errors"] == 0
+    assert [row["passages"] for row in result["match_by_size"]] == [500]
+
+
+def test_bench_writes_its_chart(bench_run: tuple) -> None:
+    _, out, _ = bench_run
+    chart = out / "bench-500.png"
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.django_db
+def test_bench_drops_its_database(bench_run: tuple) -> None:
+    _, _, pid = bench_run
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"claimtrack_bench_{pid}"])
+        assert cursor.fetchone() is None
