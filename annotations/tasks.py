@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
 
 from annotations.services.articles import TASK_PROCESS_ARTICLE
 from annotations.services.processing import article_mark_failed, article_process
+from common.tasks import TRANSIENT_ERRORS
 
 # Only what is transient is retried; a bad article fails once and shows its error.
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
 @shared_task(
     name=TASK_PROCESS_ARTICLE,
     acks_late=True,
-    autoretry_for=TRANSIENT,
+    autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=2,
     retry_backoff_max=120,
     retry_jitter=True,
@@ -27,7 +26,7 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 def process_article(article_id: int) -> None:
     try:
         article_process(article_id=article_id)
-    except TRANSIENT:
+    except TRANSIENT_ERRORS:
         raise
     except SoftTimeLimitExceeded:
         article_mark_failed(

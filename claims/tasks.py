@@ -11,20 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from annotations.services.processing import TASK_MATCH_ARTICLE
 from claims import matching
 from claims.matching.engine import TASK_REMATCH_PROJECT
 from claims.services.claims import TASK_MATCH_CLAIM
-
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+from common.tasks import TRANSIENT_ERRORS
 
 # Shared options. Matching a claim against a large project takes seconds, an article against
 # thousands of tracked claims tens of seconds; the limits leave room for a cold model load.
 _OPTIONS: dict[str, Any] = {
     "acks_late": True,
-    "autoretry_for": TRANSIENT,
+    "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 2,
     "retry_backoff_max": 120,
     "retry_jitter": True,
