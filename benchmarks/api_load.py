@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import get_random_string
@@ -79,7 +79,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _sessions(users: list[AbstractBaseUser]) -> list[str]:
+def _sessions(users: list[User]) -> list[str]:
     """A signed-in session per editor, made the way the test client logs in."""
     keys = []
     for user in users:
@@ -193,7 +193,7 @@ def _summary(results: list, seconds: int) -> dict[str, Any]:
 
 
 def measure_api(
-    *, project: Project, editors: list[AbstractBaseUser], seconds: int, users: int
+    *, project: Project, editors: list[User], seconds: int, users: int
 ) -> dict[str, Any]:
     urls = endpoints()
     config = {

@@ -47,7 +47,7 @@ class _ModelTimer:
 def _model_timer() -> _ModelTimer:
     model = get_model()
     if not isinstance(model.encode, _ModelTimer):
-        model.encode = _ModelTimer(model.encode)  # type: ignore[method-assign]
+        model.encode = _ModelTimer(model.encode)  # type: ignore[method-assign,assignment]
     return model.encode  # type: ignore[return-value]
 
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from annotations.models import Article, Project
 from annotations.services.embeddings import embed
@@ -85,7 +85,7 @@ def _embed_one_ms(texts: list[str]) -> float:
 
 
 def measure_latency(
-    *, project: Project, actor: AbstractBaseUser, size: int, samples: int, rng: random.Random
+    *, project: Project, actor: User, size: int, samples: int, rng: random.Random
 ) -> LatencyResult:
     spans = random_passages(project, samples + WARMUP, rng)
     articles = Article.objects.select_related("project").in_bulk({s[0] for s in spans})

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -62,7 +62,7 @@ def top_statements(fn: Callable[[], object], *, top: int = TOP) -> list[dict[str
 
 
 def slowest_queries(
-    *, project: Project, actor: AbstractBaseUser, rng: random.Random
+    *, project: Project, actor: User, rng: random.Random
 ) -> tuple[list[dict[str, Any]], str]:
     """(the slowest query shapes of match_claim with their time per match, the plans text)."""
     spans = random_passages(project, MENTIONS, rng)
