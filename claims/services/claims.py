@@ -154,6 +154,9 @@ def annotation_create(
     start, end = _check_span(article, start, end, exact)
     try:
         with transaction.atomic():
+            # A new claim's matching is queued by claim_create; it runs after commit and so
+            # already sees this mention. Queue it here only for an existing claim.
+            queue_matching = claim is not None
             if claim is None:
                 claim = claim_create(
                     project=article.project,
@@ -175,7 +178,8 @@ def annotation_create(
             )
             annotation.full_clean(validate_unique=False, validate_constraints=False)
             annotation.save()
-            enqueue(TASK_MATCH_CLAIM, claim.pk)
+            if queue_matching:
+                enqueue(TASK_MATCH_CLAIM, claim.pk)
     except IntegrityError as exc:
         if Annotation.objects.filter(article=article, claim=claim, start=start, end=end).exists():
             raise Conflict(MSG_DUPLICATE_MENTION) from exc
