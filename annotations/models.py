@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -16,6 +17,8 @@ from simple_history.models import HistoricalRecords
 from common.models import TimeStampedModel
 
 EMBEDDING_DIM = 384  # all-MiniLM-L6-v2
+# Full-text configuration of the passage and claim search vectors.
+TEXT_SEARCH_CONFIG = "english"
 
 
 class Role(models.TextChoices):
@@ -151,7 +154,19 @@ class Passage(models.Model):
     end = models.PositiveIntegerField()
     text = models.TextField()
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
-    search_vector = SearchVectorField(null=True, blank=True)
+    # Computed by PostgreSQL on insert (one write per passage; an UPDATE afterwards would
+    # write every row and its HNSW entry twice).
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config=TEXT_SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # The clause windows of the sentence the matcher scores on their own (offsets in the
+    # passage text, flattened start/end pairs), and the vectors the matcher reads: `embedding`
+    # then one per clause window, float16 bytes, from the same model pass (bytes load much
+    # faster than vectors parsed from text). NULL: computed when needed.
+    clause_bounds = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    unit_vectors = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

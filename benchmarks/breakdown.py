@@ -1,7 +1,8 @@
 """Where the time of one operation goes: the embedding model, the database, the rest (Python).
 
-Model time is measured by wrapping `encode` on the process's one SentenceTransformer instance
-(every caller reaches the model through annotations.services.embeddings.get_model()), database
+Model time is measured by wrapping the forward pass of the transformer module of the process's
+one SentenceTransformer instance (every caller reaches the model through
+annotations.services.embeddings.get_model(), by `encode` or by `embed_with_windows`), database
 time with Django's `connection.execute_wrapper`. Nothing in the app is changed.
 """
 
@@ -31,24 +32,24 @@ class _ModelTimer:
 
     current: Costs | None = None
 
-    def __init__(self, encode: Callable[..., Any]) -> None:
-        self.encode = encode
+    def __init__(self, forward: Callable[..., Any]) -> None:
+        self.forward = forward
 
-    def __call__(self, sentences: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, features: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            return self.encode(sentences, *args, **kwargs)
+            return self.forward(features, *args, **kwargs)
         finally:
             if self.current is not None:
                 self.current.model_s += time.perf_counter() - started
-                self.current.texts_embedded += 1 if isinstance(sentences, str) else len(sentences)
+                self.current.texts_embedded += len(features["input_ids"])
 
 
 def _model_timer() -> _ModelTimer:
-    model = get_model()
-    if not isinstance(model.encode, _ModelTimer):
-        model.encode = _ModelTimer(model.encode)  # type: ignore[method-assign,assignment]
-    return model.encode  # type: ignore[return-value]
+    module = get_model()[0]
+    if not isinstance(module.forward, _ModelTimer):
+        module.forward = _ModelTimer(module.forward)  # type: ignore[method-assign]
+    return module.forward  # type: ignore[return-value]
 
 
 @contextlib.contextmanager

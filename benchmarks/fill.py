@@ -25,10 +25,10 @@ from django.db import connection
 from django.utils import timezone
 from pgvector.psycopg import register_vector
 
-from annotations.models import Article, ProcessingState, Project, Source
-from annotations.services.embeddings import embed
+from annotations.models import EMBEDDING_DIM, Article, ProcessingState, Project, Source
+from annotations.services.embeddings import embed_with_windows, pack_vectors
 from annotations.services.extraction import content_hash
-from annotations.services.processing import TEXT_SEARCH_CONFIG
+from annotations.services.segmentation import clause_windows
 from benchmarks.corpus import NewsWriter, Sentence, SyntheticArticle, article_offsets
 from benchmarks.database import build_session, drop_indexes, index_definitions, raw_connection
 
@@ -47,12 +47,13 @@ INCREMENTAL_SAMPLE_ROWS = 3_000
 
 _STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS bench_stage (article_id bigint, ordinal int, start int, "
-    '"end" int, text text, embedding vector(384))'
+    '"end" int, text text, embedding vector(384), clause_bounds int[], unit_vectors bytea)'
 )
+# PostgreSQL computes search_vector (a generated column) as the rows go in.
 _STAGE_INSERT = (
     'INSERT INTO annotations_passage (article_id, ordinal, start, "end", text, embedding, '
-    'search_vector) SELECT article_id, ordinal, start, "end", text, embedding, '
-    "to_tsvector(%s::regconfig, text) FROM bench_stage"
+    'clause_bounds, unit_vectors) SELECT article_id, ordinal, start, "end", text, embedding, '
+    "clause_bounds, unit_vectors FROM bench_stage"
 )
 
 
@@ -65,6 +66,8 @@ class BaseSet:
     embed_seconds: float
     cached: bool = False
     placed: int = 0
+    # Per sentence: its clause windows' vectors (late chunking, as processing stores them).
+    clauses: list[np.ndarray] = field(default_factory=list)
 
     @property
     def sentences_per_s(self) -> float:
@@ -90,25 +93,37 @@ class FillReport:
 
 
 def embed_base(writer: NewsWriter, count: int, cache_dir: Path | None = None) -> BaseSet:
-    """Embed `count` new sentences with the model, or load them from `cache_dir` when a run
-    already embedded exactly these texts (same seed and generator): setup, not a measurement."""
+    """Embed `count` new sentences (and their clause windows, in the same pass, as processing
+    does) with the model, or load them from `cache_dir` when a run already embedded exactly
+    these texts (same seed and generator): setup, not a measurement."""
     sentences = [writer.sentence() for _ in range(count)]
     digest = hashlib.sha256("\n".join(s.text for s in sentences).encode()).hexdigest()[:20]
-    cached = cache_dir / f"base-{count}-{digest}.npy" if cache_dir else None
+    cached = cache_dir / f"base-{count}-{digest}.npz" if cache_dir else None
     if cached is not None and cached.exists():
         logger.info("base embeddings read from %s", cached)
-        return BaseSet(sentences, np.load(cached), 0.0, cached=True)
+        data = np.load(cached)
+        clauses = np.split(data["clauses"], np.cumsum(data["counts"])[:-1])
+        return BaseSet(sentences, data["vectors"], 0.0, cached=True, clauses=clauses)
     started = time.perf_counter()
-    parts = []
+    parts: list[np.ndarray] = []
+    clauses: list[np.ndarray] = []
     for at in range(0, count, EMBED_CHUNK):
-        parts.append(embed([s.text for s in sentences[at : at + EMBED_CHUNK]]))
+        texts = [s.text for s in sentences[at : at + EMBED_CHUNK]]
+        whole, windows = embed_with_windows(texts, [clause_windows(t) for t in texts])
+        parts.append(whole)
+        clauses += windows
         logger.info("embedded %d / %d base sentences", min(at + EMBED_CHUNK, count), count)
-    vectors = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    vectors = np.vstack(parts) if parts else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     elapsed = time.perf_counter() - started
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cached, vectors)
-    return BaseSet(sentences, vectors, elapsed)
+        np.savez(
+            cached,
+            vectors=vectors,
+            clauses=np.vstack([*clauses, np.zeros((0, EMBEDDING_DIM), dtype=np.float32)]),
+            counts=np.array([len(c) for c in clauses] or [0]),
+        )
+    return BaseSet(sentences, vectors, elapsed, clauses=clauses)
 
 
 def passage_count(project: Project) -> int:
@@ -175,37 +190,53 @@ class CorpusFiller:
         while added < rows:
             batch: list[SyntheticArticle] = []
             vectors: list[np.ndarray] = []
+            clauses: list[list[np.ndarray]] = []
             batch_rows = 0
             while batch_rows < rows - added and len(batch) < ARTICLES_PER_BATCH:
-                article, vecs = self._next_article(rows - added - batch_rows, report)
+                article, vecs, article_clauses = self._next_article(
+                    rows - added - batch_rows, report
+                )
                 batch.append(article)
                 vectors.append(vecs)
+                clauses.append(article_clauses)
                 batch_rows += len(article.sentences)
-            self._store(conn, batch, vectors)
+            self._store(conn, batch, vectors, clauses)
             added += batch_rows
             report.added += batch_rows
             logger.info("inserted %d / %d passages", added, rows)
         return added
 
-    def _next_article(self, room: int, report: FillReport) -> tuple[SyntheticArticle, np.ndarray]:
-        """Real base sentences while any are left unplaced, then perturbed variants."""
+    def _next_article(
+        self, room: int, report: FillReport
+    ) -> tuple[SyntheticArticle, np.ndarray, list[np.ndarray]]:
+        """Real base sentences while any are left unplaced, then perturbed variants (whose
+        clause vectors are perturbed copies of their own passage vector)."""
         count = min(room, int(self.rng.integers(20, 41)))
         base = self.base
         real = min(count, len(base.sentences) - base.placed)
         if real > 0:
             sentences = base.sentences[base.placed : base.placed + real]
             vecs = base.vectors[base.placed : base.placed + real]
+            clauses = base.clauses[base.placed : base.placed + real]
             base.placed += real
             report.real += real
         else:
             picks = self.rng.integers(0, len(base.sentences), size=count)
             sentences = [self.writer.variant(base.sentences[i]) for i in picks]
             vecs = _perturb(base.vectors[picks], self.rng)
+            clauses = [
+                _perturb(np.repeat(v[None, :], len(clause_windows(s.text)), axis=0), self.rng)
+                for s, v in zip(sentences, vecs, strict=True)
+            ]
             report.perturbed += count
-        return self.writer.article(sentences), vecs
+        return self.writer.article(sentences), vecs, clauses
 
     def _store(
-        self, conn: psycopg.Connection, batch: list[SyntheticArticle], vectors: list[np.ndarray]
+        self,
+        conn: psycopg.Connection,
+        batch: list[SyntheticArticle],
+        vectors: list[np.ndarray],
+        clauses: list[list[np.ndarray]],
     ) -> None:
         now = timezone.now()
         rows = [
@@ -225,16 +256,30 @@ class CorpusFiller:
         Article.objects.bulk_create(rows, batch_size=500)
         cur = conn.cursor()
         with cur.copy(
-            'COPY bench_stage (article_id, ordinal, start, "end", text, embedding) '
-            "FROM STDIN WITH (FORMAT BINARY)"
+            'COPY bench_stage (article_id, ordinal, start, "end", text, embedding, '
+            "clause_bounds, unit_vectors) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["int8", "int4", "int4", "int4", "text", "vector"])
-            for stored, article, vecs in zip(rows, batch, vectors, strict=True):
-                for ordinal, ((start, end, text), vec) in enumerate(
-                    zip(article_offsets(article), vecs, strict=True)
+            copy.set_types(["int8", "int4", "int4", "int4", "text", "vector", "int4[]", "bytea"])
+            for stored, article, vecs, article_clauses in zip(
+                rows, batch, vectors, clauses, strict=True
+            ):
+                for ordinal, ((start, end, text), vec, clause_vecs) in enumerate(
+                    zip(article_offsets(article), vecs, article_clauses, strict=True)
                 ):
-                    copy.write_row((stored.pk, ordinal, start, end, text, vec))
-        cur.execute(_STAGE_INSERT, [TEXT_SEARCH_CONFIG])
+                    bounds = [offset for window in clause_windows(text) for offset in window]
+                    copy.write_row(
+                        (
+                            stored.pk,
+                            ordinal,
+                            start,
+                            end,
+                            text,
+                            vec,
+                            bounds,
+                            pack_vectors(np.vstack([vec[None, :], clause_vecs])),
+                        )
+                    )
+        cur.execute(_STAGE_INSERT)
         cur.execute("TRUNCATE bench_stage")
 
     def _source(self, outlet: str) -> Source:

@@ -13,6 +13,7 @@ import numpy as np
 from django.conf import settings
 
 if TYPE_CHECKING:
+    import torch
     from sentence_transformers import SentenceTransformer
 
 _lock = threading.Lock()
@@ -42,3 +43,72 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         convert_to_numpy=True,
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_with_windows(
+    texts: Sequence[str], windows: Sequence[Sequence[tuple[int, int]]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Embeddings of whole texts and of character windows inside them, from one model pass.
+
+    A window's vector is the mean of the text's contextual token embeddings that fall inside
+    it ("late chunking"), so clauses cost no extra pass over the model; the whole-text vector
+    is the model's own mean pooling, identical to `embed`. A window past the model's token
+    limit (256) takes the whole text's vector. Returns (whole: n x d, per text: windows x d).
+    """
+    import torch
+
+    dim = settings.CLAIMTRACK_EMBEDDING_DIM
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32), []
+    model = get_model()
+    whole = np.zeros((len(texts), dim), dtype=np.float32)
+    parts: list[np.ndarray] = [np.zeros((0, dim), dtype=np.float32)] * len(texts)
+    # Longest first, as encode() does, so each batch pads little.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    batch = settings.CLAIMTRACK_EMBEDDING_BATCH
+    for offset in range(0, len(order), batch):
+        chosen = order[offset : offset + batch]
+        encoded = model.tokenizer(
+            [texts[i] for i in chosen],
+            padding=True,
+            truncation=True,
+            max_length=model.max_seq_length,
+            return_tensors="pt",
+            return_offsets_mapping=True,
+        )
+        spans = encoded.pop("offset_mapping").numpy()
+        with torch.inference_mode():
+            tokens = model[0](dict(encoded))["token_embeddings"]
+        mask = encoded["attention_mask"].bool()
+        for row, i in enumerate(chosen):
+            own = tokens[row][mask[row]]
+            whole[i] = _unit(own.mean(0))
+            own_spans = spans[row][mask[row].numpy()]
+            real = own_spans[:, 1] > own_spans[:, 0]  # special tokens have empty spans
+            vectors = []
+            for start, end in windows[i]:
+                inside = real & (own_spans[:, 1] > start) & (own_spans[:, 0] < end)
+                vectors.append(
+                    _unit(own[torch.from_numpy(inside)].mean(0)) if inside.any() else whole[i]
+                )
+            if vectors:
+                parts[i] = np.stack(vectors)
+    return whole, parts
+
+
+def _unit(vector: torch.Tensor) -> np.ndarray:
+    array = vector.numpy().astype(np.float32)
+    return array / max(float(np.linalg.norm(array)), 1e-12)
+
+
+def pack_vectors(vectors: np.ndarray) -> bytes:
+    """Rows of unit vectors as float16 bytes (half the size; cosines change by < 1e-3)."""
+    return np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
+
+
+def unpack_vectors(data: bytes | memoryview) -> np.ndarray:
+    return (
+        np.frombuffer(data, dtype=np.float16)
+        .astype(np.float32)
+        .reshape(-1, settings.CLAIMTRACK_EMBEDDING_DIM)
+    )

@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from annotations.models import Article, Passage, ProcessingState
-from annotations.services.embeddings import embed
-from annotations.services.segmentation import Span, split_passages
+from annotations.services.embeddings import embed_with_windows, pack_vectors
+from annotations.services.segmentation import Span, clause_windows, split_passages
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
 TASK_MATCH_ARTICLE = "claims.match_article"
-# Full-text configuration of the passage and claim search vectors.
-TEXT_SEARCH_CONFIG = "english"
 
 
 def _claim(article_id: int) -> bool:
@@ -41,10 +39,12 @@ def article_process(*, article_id: int) -> Article | None:
     """Build the article's passages. Idempotent: a re-run gives the same passages.
 
     1. Guarded state change to PROCESSING (skip if processed, log if gone).
-    2. Split into sentences and embed them all in one batch (outside any transaction).
+    2. Split into sentences, cut their clause windows, and embed sentences and clauses in one
+       model pass (outside any transaction).
     3. In one transaction: keep passages whose span and text are unchanged (their review
-       decisions stay attached), replace the rest, refresh full-text vectors, mark PROCESSED,
-       and queue matching of the article against the project's claims.
+       decisions stay attached), replace the rest (PostgreSQL computes their full-text
+       vectors), mark PROCESSED, and queue matching of the article against the project's
+       claims.
     """
     if not _claim(article_id):
         if not Article.objects.filter(pk=article_id).exists():
@@ -52,9 +52,10 @@ def article_process(*, article_id: int) -> Article | None:
         return None
     article = Article.objects.get(pk=article_id)
     spans = split_passages(article.text)
-    vectors = embed([span.text for span in spans])
+    windows = [clause_windows(span.text) for span in spans]
+    vectors, clauses = embed_with_windows([span.text for span in spans], windows)
     with transaction.atomic():
-        _store_passages(article, spans, vectors)
+        _store_passages(article, spans, vectors, windows, clauses)
         Article.objects.filter(pk=article_id).update(
             processing_state=ProcessingState.PROCESSED, processed_at=timezone.now()
         )
@@ -63,7 +64,13 @@ def article_process(*, article_id: int) -> Article | None:
     return article
 
 
-def _store_passages(article: Article, spans: list[Span], vectors: np.ndarray) -> None:
+def _store_passages(
+    article: Article,
+    spans: list[Span],
+    vectors: np.ndarray,
+    windows: list[list[tuple[int, int]]],
+    clauses: list[np.ndarray],
+) -> None:
     existing = {(p.start, p.end, p.text): p for p in Passage.objects.filter(article=article)}
     wanted = {(s.start, s.end, s.text) for s in spans}
     Passage.objects.filter(article=article).exclude(
@@ -71,7 +78,7 @@ def _store_passages(article: Article, spans: list[Span], vectors: np.ndarray) ->
     ).delete()
     keep: list[Passage] = []
     create: list[Passage] = []
-    for ordinal, (span, vector) in enumerate(zip(spans, vectors, strict=True)):
+    for ordinal, span in enumerate(spans):
         passage = existing.get((span.start, span.end, span.text))
         if passage is None:
             passage = Passage(article=article, start=span.start, end=span.end, text=span.text)
@@ -79,17 +86,15 @@ def _store_passages(article: Article, spans: list[Span], vectors: np.ndarray) ->
         else:
             keep.append(passage)
         passage.ordinal = ordinal
-        passage.embedding = vector
+        passage.embedding = vectors[ordinal]
+        passage.clause_bounds = [offset for window in windows[ordinal] for offset in window]
+        passage.unit_vectors = pack_vectors(
+            np.vstack([vectors[ordinal][None, :], clauses[ordinal]])
+        )
     # Ordinals of kept passages may shift; park them out of the way of the unique constraint.
     Passage.objects.filter(pk__in=[p.pk for p in keep]).update(ordinal=F("ordinal") + 100_000)
-    Passage.objects.bulk_update(keep, ["ordinal", "embedding"])
+    Passage.objects.bulk_update(keep, ["ordinal", "embedding", "clause_bounds", "unit_vectors"])
     Passage.objects.bulk_create(create)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE annotations_passage SET search_vector = to_tsvector(%s::regconfig, text) "
-            "WHERE article_id = %s",
-            [TEXT_SEARCH_CONFIG, article.pk],
-        )
 
 
 def article_mark_failed(*, article_id: int, error: str) -> None:

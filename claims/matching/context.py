@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from annotations.models import EMBEDDING_DIM, Article, Passage, ProcessingState
-from annotations.services.embeddings import embed
+from annotations.services.embeddings import embed, embed_with_windows
 from claims.matching.normalizers import AliasTable, discover_aliases, fold, words
 from claims.matching.signals import TextProfile, Vocabulary, lexical_terms
 from claims.models import Alias
@@ -73,6 +73,8 @@ class ProjectContext:
     alias_rows: tuple[tuple[str, str], ...] = ()
     discover: bool = True
     ready: bool = False
+    # (count, last processed_at, highest id) of the processed articles last synced.
+    fingerprint: tuple[Any, ...] = ()
     # Bumped when the alias table is rebuilt; text profiles are valid as long as it holds.
     aliases_version: int = 0
     _profiles: dict[str, tuple[int, TextProfile]] = field(default_factory=dict)
@@ -99,11 +101,27 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
         .order_by("pk")
         .values_list("canonical", "variant")
     )
+    processed = Article.objects.filter(
+        project_id=project_id, processing_state=ProcessingState.PROCESSED
+    )
+    # One aggregate row tells whether any processed article came, went or was reprocessed
+    # (reprocessing sets a new processed_at); only then are the per-article stamps read.
+    fingerprint = tuple(
+        processed.aggregate(n=Count("pk"), last=Max("processed_at"), top=Max("pk")).values()
+    )
+    with _lock:
+        known = _contexts.get(project_id)
+    if (
+        known is not None
+        and known.ready
+        and known.fingerprint == fingerprint
+        and known.alias_rows == rows
+        and known.discover == discover_aliases_in_text
+    ):
+        return known
     stamps: dict[int, tuple[Any, ...]] = {
         pk: (processed_at, revision)
-        for pk, processed_at, revision in Article.objects.filter(
-            project_id=project_id, processing_state=ProcessingState.PROCESSED
-        ).values_list("pk", "processed_at", "revision")
+        for pk, processed_at, revision in processed.values_list("pk", "processed_at", "revision")
     }
     with _lock:
         context = _contexts.get(project_id)
@@ -117,6 +135,7 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
             )
             _contexts[project_id] = context
     _sync(context, stamps)
+    context.fingerprint = fingerprint
     return context
 
 
@@ -200,3 +219,34 @@ def _rebuild(context: ProjectContext, fresh: dict[int, list[str]]) -> None:
         stats.df, stats.n_docs, stats.lower_words = Counter(), 0, set()
         _count(context, stats, texts[pk])
     context.vocab.changed()
+
+
+_windowed: OrderedDict[tuple[str, tuple[tuple[int, int], ...]], tuple[np.ndarray, np.ndarray]] = (
+    OrderedDict()
+)
+
+
+def embed_windows_cached(
+    texts: Sequence[str], windows: Sequence[Sequence[tuple[int, int]]]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """`embed_with_windows` for texts the database holds no vectors for (alias-normalised
+    passages, passages stored before clause vectors were kept), remembered per process."""
+    keys = [(t, tuple(w)) for t, w in zip(texts, windows, strict=True)]
+    with _lock:
+        missing = list(dict.fromkeys(k for k in keys if k not in _windowed))
+    if missing:
+        whole, parts = embed_with_windows([t for t, _ in missing], [list(w) for _, w in missing])
+        with _lock:
+            for key, vector, clauses in zip(missing, whole, parts, strict=True):
+                _windowed[key] = (vector, clauses)
+            while len(_windowed) > EMBEDDING_CACHE_SIZE // 4:
+                _windowed.popitem(last=False)
+    found = []
+    for key in keys:
+        with _lock:
+            hit = _windowed.get(key)
+        if hit is None:  # evicted by another thread meanwhile
+            whole, parts = embed_with_windows([key[0]], [list(key[1])])
+            hit = (whole[0], parts[0])
+        found.append(hit)
+    return [w for w, _ in found], [c for _, c in found]

@@ -151,7 +151,8 @@ def _rows(claim_id: int, items: list[Scored], config: dict[str, Any]) -> list[wr
     ]
 
 
-_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "embedding")
+# `embedding` is left out: `unit_vectors` holds it too, as bytes that load much faster.
+_PASSAGE_FIELDS = ("id", "article_id", "start", "end", "text", "clause_bounds", "unit_vectors")
 
 
 def _passages(**filters: Any) -> list[dict[str, Any]]:
@@ -192,6 +193,7 @@ def match_claim(*, claim_id: int) -> int:
         vectors=list(query.vectors),
         texts=query.texts,
         k=config["retrieval_k"],
+        vocab=context.vocab,
     )
     ids += list(
         MatchCandidate.objects.filter(claim=claim, state=CandidateState.PENDING)
@@ -294,7 +296,9 @@ def match_claim_links(
 ) -> int:
     """Propose linking the claim to other claims of the project that state the same thing
     (merge or same-as), scored statement against statement with the same signals."""
-    ids = retrieval.claims_near_claim(claim=claim, vector=query.vectors[0], k=10)
+    ids = retrieval.claims_near_claim(
+        claim=claim, vector=query.vectors[0], k=10, vocab=context.vocab
+    )
     related = ClaimRelation.objects.filter(source_claim=claim).values_list(
         "target_claim_id", flat=True
     )

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
-from annotations.models import Annotation
-from annotations.services.processing import TEXT_SEARCH_CONFIG
-from claims.matching.context import ProjectContext, embed_cached
-from claims.matching.normalizers import clause_windows, fold
+from annotations.models import TEXT_SEARCH_CONFIG, Annotation
+from annotations.services.embeddings import unpack_vectors
+from claims.matching.context import ProjectContext, embed_cached, embed_windows_cached
+from claims.matching.normalizers import AliasTable, clause_windows, fold
 from claims.matching.signals import TextProfile
 from claims.models import Claim
 
@@ -114,67 +114,80 @@ def claim_queries(claims: list[Claim], context: ProjectContext) -> dict[int, Cla
     return queries
 
 
-def embed_texts(
-    texts: list[str], context: ProjectContext, known: list[np.ndarray | None] | None = None
-) -> np.ndarray:
+def embed_texts(texts: list[str], context: ProjectContext) -> np.ndarray:
     """Embeddings of texts as the model should see them: with every alias variant replaced by
-    its canonical name, so "Newtown" and its old name embed alike. Texts without a variant
-    keep their known (stored) embedding."""
+    its canonical name, so "Newtown" and its old name embed alike."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     aliases = context.vocab.aliases
-    wanted = [aliases.normalise(fold(t)) if aliases.canonical else None for t in texts]
-    wanted = [
-        w if w is not None and w != fold(t) else None for w, t in zip(wanted, texts, strict=True)
-    ]
-    known = known or [None] * len(texts)
-    to_embed = [
-        w if w is not None else t
-        for w, t, k in zip(wanted, texts, known, strict=True)
-        if w is not None or k is None
-    ]
-    fresh = iter(embed_cached(to_embed)) if to_embed else iter(())
-    return np.stack(
-        [
-            next(fresh) if w is not None or k is None else np.asarray(k)
-            for w, k in zip(wanted, known, strict=True)
+    if aliases.canonical:
+        texts = [
+            t if aliases.normalise(fold(t)) == fold(t) else aliases.normalise(fold(t))
+            for t in texts
         ]
-    )
+    return embed_cached(texts)
 
 
 def passage_units(
     passages: list[dict[str, Any]], context: ProjectContext
 ) -> list[list[PassageUnit]]:
-    """Each passage as a whole plus its clause windows (embedded in one cached batch)."""
-    windows = [clause_windows(p["text"]) for p in passages]
-    texts = [p["text"] for p in passages]
-    texts += [p["text"][a:b] for p, ws in zip(passages, windows, strict=True) for a, b in ws]
-    known = [p["embedding"] for p in passages] + [None] * (len(texts) - len(passages))
-    all_vectors = embed_texts(texts, context, known)
-    whole_vectors = iter(all_vectors[: len(passages)])
-    clause_vectors = iter(all_vectors[len(passages) :])
+    """Each passage as a whole plus its clause windows, with their vectors.
+
+    The vectors stored at processing time are used as they are; a passage that names an alias
+    variant is embedded again with canonical names (sentence and clauses in one model pass,
+    cached), as is one stored before clause vectors were kept.
+    """
+    aliases = context.vocab.aliases
+    prepared: list[tuple[list[tuple[int, int]], np.ndarray | None, np.ndarray | None]] = []
+    redo_texts: list[str] = []
+    redo_windows: list[list[tuple[int, int]]] = []
+    for p in passages:
+        text = p["text"]
+        folded = fold(text)
+        canonical = aliases.normalise(folded) if aliases.canonical else folded
+        bounds = p.get("clause_bounds") or []
+        stored = p.get("unit_vectors")
+        if canonical == folded and stored is not None:
+            windows = list(zip(bounds[::2], bounds[1::2], strict=True))
+            vectors = unpack_vectors(stored)
+            prepared.append((windows, vectors[0], vectors[1:]))
+            continue
+        windows = clause_windows(text)
+        prepared.append((windows, None, None))
+        if canonical == folded:
+            redo_texts.append(text)
+            redo_windows.append(windows)
+        else:  # offsets move with the replacements; clauses end on word boundaries
+            redo_texts.append(canonical)
+            redo_windows.append(
+                [(_shifted(text, a, aliases), _shifted(text, b, aliases)) for a, b in windows]
+            )
+    redone = iter(zip(*embed_windows_cached(redo_texts, redo_windows), strict=True))
     units: list[list[PassageUnit]] = []
-    for p, ws in zip(passages, windows, strict=True):
+    for p, (windows, whole, clauses) in zip(passages, prepared, strict=True):
+        if whole is None or clauses is None:
+            whole, clauses = next(redone)
+        text = p["text"]
         own = [
             PassageUnit(
-                p["id"],
-                p["article_id"],
-                p["start"],
-                p["end"],
-                next(whole_vectors),
-                context.profile(p["text"]),
+                p["id"], p["article_id"], p["start"], p["end"], whole, context.profile(text)
             )
         ]
-        for a, b in ws:
+        for (a, b), vector in zip(windows, clauses, strict=True):
             own.append(
                 PassageUnit(
                     p["id"],
                     p["article_id"],
                     p["start"] + a,
                     p["start"] + b,
-                    next(clause_vectors),
-                    context.profile(p["text"][a:b]),
+                    vector,
+                    context.profile(text[a:b]),
                 )
             )
         units.append(own)
     return units
+
+
+def _shifted(text: str, offset: int, aliases: AliasTable) -> int:
+    """Where `offset` of `text` falls once variants are replaced by canonical names."""
+    return len(aliases.normalise(fold(text[:offset])))

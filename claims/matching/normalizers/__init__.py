@@ -7,6 +7,8 @@ Texts are folded to ASCII with Unidecode first so "Dvořák"/"Dvorak", curly quo
 dashes compare as plain characters.
 """
 
+# Clauses are cut when an article is processed: their embeddings are stored with the passage.
+from annotations.services.segmentation import clause_windows
 from claims.matching.normalizers.dates import (
     MONTHS,
     WEEKDAYS,
@@ -34,7 +36,6 @@ from claims.matching.normalizers.text import (
     NEGATIONS,
     STOPWORDS,
     TITLES,
-    clause_windows,
     fold,
     quotes,
     stem,

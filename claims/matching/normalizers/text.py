@@ -1,4 +1,4 @@
-"""Text folding, words, stems, function words and clause windows."""
+"""Text folding, words, stems and function words."""
 
 from __future__ import annotations
 
@@ -74,38 +74,3 @@ def words(folded: str) -> list[str]:
 def quotes(folded: str) -> list[str]:
     """Direct quotations of at least four words."""
     return [q.strip() for q in _QUOTED.findall(folded) if len(q.split()) >= 4]
-
-
-# --- clauses -----------------------------------------------------------------------------
-
-# Where a sentence divides into clauses: punctuation, dashes, and subordinating words that
-# open a second statement ("..., but ...", "While ..., ...").
-_CLAUSE_BREAK = re.compile(
-    r"\s*[,;:()\u2014\u2013]\s*|\s+-{1,2}\s+|\s+(?=(?:but|while|whereas|although|though|because)\b)"
-)
-CLAUSE_MIN_WORDS = 4
-CLAUSE_MAX_PARTS = 3
-
-
-def clause_windows(text: str) -> list[tuple[int, int]]:
-    """Sub-spans of a sentence made of 1 to CLAUSE_MAX_PARTS consecutive clauses, each of at
-    least CLAUSE_MIN_WORDS words; the whole sentence is not included."""
-    parts: list[tuple[int, int]] = []
-    cursor = 0
-    for m in _CLAUSE_BREAK.finditer(text):
-        if m.start() > cursor:
-            parts.append((cursor, m.start()))
-        cursor = m.end()
-    if cursor < len(text):
-        parts.append((cursor, len(text)))
-    if len(parts) < 2:
-        return []
-    windows: list[tuple[int, int]] = []
-    for i in range(len(parts)):
-        for j in range(i, min(len(parts), i + CLAUSE_MAX_PARTS)):
-            start, end = parts[i][0], parts[j][1]
-            if (i, j) == (0, len(parts) - 1):
-                continue
-            if len(text[start:end].split()) >= CLAUSE_MIN_WORDS:
-                windows.append((start, end))
-    return windows

@@ -1,0 +1,95 @@
+"""Sentence and clause vectors from one model pass, stored with each passage.
+
+The matcher scores a passage as a whole and by its clause windows; both sets of vectors are
+computed when the article is processed (late chunking: clause vectors pool the sentence's own
+contextual token embeddings) so matching a claim never runs the model over passages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from annotations.models import Passage
+from annotations.services import article_create, article_process
+from annotations.services.embeddings import (
+    embed,
+    embed_with_windows,
+    pack_vectors,
+    unpack_vectors,
+)
+from annotations.services.segmentation import clause_windows
+from claims.matching.context import project_context
+from claims.matching.queries import passage_units
+
+SENTENCES = [
+    "The council voted to close the ferry terminal, but the union said it would appeal.",
+    "Repairs to the pier will cost four million euros.",
+]
+
+
+def test_whole_vectors_are_the_models_own_sentence_embeddings() -> None:
+    whole, parts = embed_with_windows(SENTENCES, [clause_windows(t) for t in SENTENCES])
+    expected = embed(SENTENCES)
+    assert whole.shape == expected.shape
+    assert np.allclose(whole, expected, atol=1e-5)
+    assert [len(p) for p in parts] == [len(clause_windows(t)) for t in SENTENCES]
+
+
+def test_clause_vectors_are_unit_length_and_closest_to_their_own_clause() -> None:
+    text = SENTENCES[0]
+    windows = clause_windows(text)
+    assert len(windows) >= 2
+    _, (clauses,) = embed_with_windows([text], [windows])
+    assert np.allclose(np.linalg.norm(clauses, axis=1), 1.0, atol=1e-5)
+    alone = embed([text[a:b] for a, b in windows])
+    similarity = clauses @ alone.T
+    # each pooled clause is nearer its own text embedded alone than any other clause is
+    assert list(similarity.argmax(axis=1)) == list(range(len(windows)))
+
+
+def test_a_window_past_the_token_limit_takes_the_sentence_vector() -> None:
+    text = "word " * 400 + "and the tail clause is here"
+    start = text.index("and the tail")
+    whole, (clauses,) = embed_with_windows([text], [[(start, len(text))]])
+    assert np.allclose(clauses[0], whole[0])
+
+
+def test_packed_vectors_round_trip_within_half_precision() -> None:
+    vectors = embed(SENTENCES)
+    restored = unpack_vectors(pack_vectors(vectors))
+    assert restored.shape == vectors.shape
+    assert float(np.abs(restored - vectors).max()) < 1e-3
+
+
+@pytest.mark.django_db
+def test_processing_stores_clause_windows_vectors_and_the_search_vector(project) -> None:
+    article = article_create(project=project, text=" ".join(SENTENCES), outlet="Coast Gazette")
+    article_process(article_id=article.pk)
+    passages = list(Passage.objects.filter(article=article).order_by("ordinal"))
+    assert [p.text for p in passages] == SENTENCES
+    for passage in passages:
+        windows = clause_windows(passage.text)
+        assert passage.clause_bounds == [x for w in windows for x in w]
+        vectors = unpack_vectors(passage.unit_vectors)
+        assert vectors.shape == (1 + len(windows), 384)
+        assert float(vectors[0] @ np.asarray(passage.embedding)) > 0.999
+        assert passage.search_vector  # computed by PostgreSQL on insert
+    assert Passage.objects.filter(article=article, search_vector="ferry").count() == 1
+
+
+@pytest.mark.django_db
+def test_matcher_units_use_the_stored_vectors_and_recompute_missing_ones(project) -> None:
+    article = article_create(project=project, text=SENTENCES[0], outlet="Coast Gazette")
+    article_process(article_id=article.pk)
+    fields = ("id", "article_id", "start", "end", "text", "clause_bounds", "unit_vectors")
+    row = dict(Passage.objects.filter(article=article).values(*fields).get())
+    context = project_context(project.pk)
+    (stored,) = passage_units([row], context)
+    assert np.allclose(stored[0].vector, unpack_vectors(row["unit_vectors"])[0])
+    assert [(u.start, u.end) for u in stored[1:]] == clause_windows(SENTENCES[0])
+    # a passage stored before clause vectors were kept: computed on the fly, same result
+    (computed,) = passage_units([{**row, "unit_vectors": None, "clause_bounds": []}], context)
+    assert [(u.start, u.end) for u in computed] == [(u.start, u.end) for u in stored]
+    for a, b in zip(computed, stored, strict=True):
+        assert float(a.vector @ b.vector) > 0.999

@@ -1,0 +1,56 @@
+"""Candidate retrieval: the full-text query keeps to the rarest words and asks for two."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from annotations.models import Passage
+from annotations.services import article_create, article_process
+from claims.matching.normalizers import stem
+from claims.matching.retrieval import ef_search, passages_for_claim, text_query
+from claims.matching.signals import Vocabulary
+
+
+def raw(query) -> str:  # type: ignore[no-untyped-def]
+    return query.source_expressions[-1].value
+
+
+def test_short_texts_match_any_of_their_words() -> None:
+    assert raw(text_query("Ferry strike")) == "ferry | strike"
+
+
+def test_longer_texts_need_a_pair_of_their_rarest_words() -> None:
+    df = {"council": 90, "ferry": 2, "strike": 3, "goes": 60}
+    vocab = Vocabulary(df=Counter({stem(w): n for w, n in df.items()}), n_docs=100)
+    query = raw(text_query("The council says the ferry strike goes on", vocab))
+    pairs = [part.strip("() ") for part in query.split("|")]
+    assert all(" & " in pair for pair in pairs)
+    # rarest first: the pair of the two rarest words leads
+    assert pairs[0] == "ferry & strike"
+    assert text_query("the of and") is None
+
+
+def test_hnsw_candidate_list_grows_with_k_within_pgvectors_limit() -> None:
+    assert ef_search(4) == 40
+    assert ef_search(20) == 200
+    assert ef_search(100) == 1000
+    assert ef_search(500) == 1000
+
+
+@pytest.mark.django_db
+def test_a_passage_sharing_two_rare_words_is_retrieved_one_sharing_one_is_not(project) -> None:
+    text = (
+        "The ferry strike in Dunmore entered its ninth week.\n"
+        "A ferry timetable was printed for the summer.\n"
+        "Nothing about boats at all here today."
+    )
+    article = article_create(project=project, text=text, outlet="Coast Gazette")
+    article_process(article_id=article.pk)
+    passages = {p.text: p.pk for p in Passage.objects.filter(article=article)}
+    found = passages_for_claim(
+        project_id=project.pk, vectors=[], texts=["Dunmore ferry strike continues"], k=10
+    )
+    assert passages["The ferry strike in Dunmore entered its ninth week."] in found
+    assert passages["A ferry timetable was printed for the summer."] not in found
