@@ -36,7 +36,7 @@ from common.outbox import enqueue
 logger = logging.getLogger(__name__)
 
 # Recorded on every candidate; bump when scoring changes so old proposals can be told apart.
-ENGINE_VERSION = "hybrid-1"
+ENGINE_VERSION = "hybrid-2"
 TASK_REMATCH_PROJECT = "claims.rematch_project"
 # Full signals are computed for the wordings nearest to each passage unit only.
 QUERIES_PER_UNIT = 2

@@ -19,6 +19,7 @@ from claims.matching.normalizers import (
     SCALES,
     STOPWORDS,
     TENS,
+    TITLES,
     UNITS,
     AliasTable,
     DateRef,
@@ -102,7 +103,9 @@ class TextProfile:
     quotes: list[str]
     # A stem's first surface form in the text, to show "invited" rather than "invit".
     surface: dict[str, str]
-    _names: tuple[int, list[tuple[str, ...]], set[str]] | None = field(default=None, repr=False)
+    _names: tuple[int, list[tuple[str, ...]], dict[str, int]] | None = field(
+        default=None, repr=False
+    )
 
     @classmethod
     def build(cls, text: str, vocab: Vocabulary) -> TextProfile:
@@ -122,15 +125,22 @@ class TextProfile:
     def actors(self, vocab: Vocabulary) -> list[tuple[str, ...]]:
         return self._named(vocab)[0]
 
-    def name_terms(self, vocab: Vocabulary) -> set[str]:
+    def name_terms(self, vocab: Vocabulary) -> dict[str, int]:
+        """The stems of the names, each with the number of words of the shortest name it is
+        part of ("xi jinping": 2): one actor is one piece of evidence, however many words name
+        it."""
         return self._named(vocab)[1]
 
-    def _named(self, vocab: Vocabulary) -> tuple[list[tuple[str, ...]], set[str]]:
+    def _named(self, vocab: Vocabulary) -> tuple[list[tuple[str, ...]], dict[str, int]]:
         if self._names is None or self._names[0] != vocab.version:
             common = vocab.lower_words
             named = [tuple(t for t in run if t not in common) for run in self.capitalised]
             named = [run for run in named if run]
-            terms = {stem(token) for run in named for token in run}
+            terms: dict[str, int] = {}
+            for run in named:
+                for token in run:
+                    term = stem(token)
+                    terms[term] = min(terms.get(term, len(run)), len(run))
             self._names = (vocab.version, named, terms)
         return self._names[1], self._names[2]
 
@@ -144,10 +154,23 @@ def semantic(query_vector: Any, passage_vector: Any) -> float:
     return float(sum(a * b for a, b in zip(query_vector, passage_vector, strict=True)))
 
 
+# A title ("president", "minister") says who is named, not what is said.
+_TITLE_STEMS = frozenset(stem(t) for t in TITLES)
+
+
+def _term_weight(term: str, names: dict[str, int], vocab: Vocabulary) -> float:
+    """IDF weight; the words of one name are not independent evidence ("Xi" and "Jinping"
+    always come together), so a name of k words weighs as one word (the mean of their IDFs).
+    Otherwise a claim and a passage that share only a long name look as alike as a paraphrase."""
+    return vocab.idf(term) / names.get(term, 1)
+
+
 def lexical(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> dict[str, Any]:
     """IDF-weighted overlap of content words; a misspelt name counts as a (weaker) match.
 
-    query_coverage: share of the claim's word weight found in the passage;
+    query_coverage: share of the claim's word weight found in the passage (a name of several
+    words weighs as one word);
+    content_coverage: the same for the claim's words other than names and titles;
     passage_coverage: share of the passage's word weight that the claim accounts for.
     """
     passage_names = passage.name_terms(vocab)
@@ -160,13 +183,15 @@ def lexical(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> dict
             best = max((name_similarity(term, n) for n in passage_names), default=0.0)
             if best:
                 matched[term] = best
-    q_weight = sum(vocab.idf(t) for t in query.terms) or 1.0
-    p_weight = sum(vocab.idf(t) for t in passage.terms) or 1.0
-    shared = sum(vocab.idf(t) * m for t, m in matched.items())
-    # The same words without the names: what is said, not who is named (the actors signal
-    # covers names); same people saying something else is the commonest near miss in news.
-    c_weight = sum(vocab.idf(t) for t in query.terms if t not in query_names)
-    c_shared = sum(vocab.idf(t) * m for t, m in matched.items() if t not in query_names)
+    q_weight = sum(_term_weight(t, query_names, vocab) for t in query.terms) or 1.0
+    p_weight = sum(_term_weight(t, passage_names, vocab) for t in passage.terms) or 1.0
+    shared = sum(_term_weight(t, query_names, vocab) * m for t, m in matched.items())
+    # The same words without the names and titles: what is said, not who is named (the
+    # actors signal covers names); same people saying something else is the commonest near
+    # miss in news.
+    content = [t for t in query.terms if t not in query_names and t not in _TITLE_STEMS]
+    c_weight = sum(vocab.idf(t) for t in content)
+    c_shared = sum(vocab.idf(t) * matched.get(t, 0.0) for t in content)
     top = [passage.surface.get(t, t) for t in sorted(matched, key=lambda t: -vocab.idf(t))[:8]]
     return {
         "query_coverage": round(min(1.0, shared / q_weight), 3),

@@ -147,3 +147,28 @@ def test_a_misspelt_name_still_counts_as_the_same_actor() -> None:
     signals = _signals("Kowalski opened the bridge", "Kowalsky opened the bridge on Monday.")
     assert signals.actors["variant"] == [["kowalski", "kowalsky"]]
     assert signals.actors["conflict"] == []
+
+
+def test_a_title_between_names_does_not_split_the_actor() -> None:
+    found = actors(fold("Norvian Prime Minister Anna Kowalski met Mayor Brennan in Dunmore."))
+    assert ("norvian", "anna", "kowalski") in found
+    assert ("brennan",) in found and ("dunmore",) in found
+    assert actors(fold("The Norvian President said so.")) == [("norvian",)]
+
+
+def test_a_name_of_several_words_weighs_as_one_word() -> None:
+    short = _signals("Kowalski closed the harbour", "Kowalski praised the crews.")
+    long = _signals(
+        "Anna Maria Kowalski closed the harbour", "Anna Maria Kowalski praised the crews."
+    )
+    assert short.lexical["content_coverage"] == long.lexical["content_coverage"] == 0.0
+    # Sharing three words of one name is no more evidence than sharing one name.
+    assert long.lexical["query_coverage"] == pytest.approx(
+        short.lexical["query_coverage"], abs=0.05
+    )
+
+
+def test_titles_count_as_naming_not_as_what_is_said() -> None:
+    signals = _signals("President Kowalski closed the harbour", "President Kowalski praised crews.")
+    assert signals.lexical["content_coverage"] == 0.0
+    assert "president" in signals.lexical["shared"]

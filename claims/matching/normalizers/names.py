@@ -33,7 +33,8 @@ def actors(
 
     A capitalised word is left out if it is a function word, a title, a month or weekday, or a
     word the project's texts also use in lower case (then it is an ordinary word that merely
-    opens a sentence or a heading: "Western", "Analysts").
+    opens a sentence or a heading: "Western", "Analysts"). A title between names does not end
+    the run: "Norvian Prime Minister Anna Kowalski" is one actor, ("norvian", "anna", "kowalski").
     """
     text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), folded)
     found: list[tuple[str, ...]] = []
@@ -42,6 +43,12 @@ def actors(
     for m in _WORD.finditer(text):
         tok = m.group()
         low = tok.lower().removesuffix("'s").rstrip("'")
+        adjacent = bool(run) and m.start() == last_end + 1 and text[last_end] == " "
+        if adjacent and tok[0].isupper() and low in TITLES and not tok.endswith("'s"):
+            # "Chinese President Xi Jinping" names one actor: a capitalised title between
+            # names continues the run (it is not itself a token of the actor).
+            last_end = m.end()
+            continue
         is_name = (
             tok[0].isupper()
             and len(low) >= 2
@@ -52,7 +59,7 @@ def actors(
             and low not in WEEKDAYS
             and low not in common
         )
-        if is_name and run and m.start() == last_end + 1 and text[last_end] == " ":
+        if is_name and adjacent:
             run.append(low)
         elif is_name:
             if run:
