@@ -49,7 +49,7 @@ DEFAULTS: dict[str, Any] = {
     # claims are only proposed as the same when they are near paraphrases.
     "claim_threshold": 0.7,
     # Candidate generation: passages per query vector (pgvector) and per full-text query.
-    "retrieval_k": 100,
+    "retrieval_k": 50,
     # match_article: tracked claims retrieved per passage of the new article.
     "claims_per_passage": 20,
     # Read name pairs the articles themselves give ("X, known as Y") as aliases.

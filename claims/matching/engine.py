@@ -63,10 +63,14 @@ class Scored:
 
 def _score_passage(
     query: ClaimQuery, units: list[PassageUnit], context: ProjectContext, weights: dict[str, float]
-) -> Scored:
+) -> Scored | None:
     """Best (wording, unit) pair for one passage: the whole passage and its clause nearest to
-    the claim are scored against the claim wordings nearest to them."""
+    the claim are scored against the claim wordings nearest to them. None when the embedding
+    calls every unit unrelated to every wording (below `semantic_floor`): without meaning
+    in common, shared words alone cannot make a match, and scoring is the costly part."""
     matrix = query.vectors @ np.stack([u.vector for u in units]).T
+    if float(matrix.max()) < weights["semantic_floor"]:
+        return None
     chosen = [0]
     if len(units) > 1:
         chosen.append(1 + int(np.argmax(matrix[:, 1:].max(axis=0))))
@@ -144,7 +148,7 @@ def _rows(claim_id: int, items: list[Scored], config: dict[str, Any]) -> list[wr
             article_id=s.article_id,
             start=s.start,
             end=s.end,
-            score=round(s.score, 4),
+            score=s.score,
             signals={**s.signals, "proposed": s.score >= threshold, "threshold": threshold},
         )
         for s in items
@@ -207,7 +211,7 @@ def match_claim(*, claim_id: int) -> int:
     ]
     units = passage_units(passages, context)
     scored = [_score_passage(query, u, context, config["weights"]) for u in units]
-    rows = _rows(claim.pk, _select(scored, config), config)
+    rows = _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
     written = writes.write_claim_passages(
         rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
     )
@@ -263,7 +267,7 @@ def match_article(*, article_id: int) -> int:
             for i in ranked[:MAX_PASSAGES_PER_CLAIM]
             if not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
         ]
-        rows += _rows(claim.pk, _select(scored, config), config)
+        rows += _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
     return writes.write_article_passages(
         rows, project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
     )

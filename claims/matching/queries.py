@@ -46,14 +46,20 @@ class ClaimQuery:
 
 @dataclass
 class PassageUnit:
-    """A passage or a clause window of it, in article offsets."""
+    """A passage or a clause window of it, in article offsets. Its text profile is built on
+    first use: of a passage's clauses only the one nearest to the claim is scored."""
 
     passage_id: int
     article_id: int
     start: int
     end: int
     vector: np.ndarray
-    profile: TextProfile
+    text: str
+    context: ProjectContext = field(repr=False)
+
+    @property
+    def profile(self) -> TextProfile:
+        return self.context.profile(self.text)
 
 
 def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
@@ -168,11 +174,7 @@ def passage_units(
         if whole is None or clauses is None:
             whole, clauses = next(redone)
         text = p["text"]
-        own = [
-            PassageUnit(
-                p["id"], p["article_id"], p["start"], p["end"], whole, context.profile(text)
-            )
-        ]
+        own = [PassageUnit(p["id"], p["article_id"], p["start"], p["end"], whole, text, context)]
         for (a, b), vector in zip(windows, clauses, strict=True):
             own.append(
                 PassageUnit(
@@ -181,7 +183,8 @@ def passage_units(
                     p["start"] + a,
                     p["start"] + b,
                     vector,
-                    context.profile(text[a:b]),
+                    text[a:b],
+                    context,
                 )
             )
         units.append(own)

@@ -8,6 +8,7 @@ them (Passage.embedding / Claim.embedding HNSW, Passage.search_vector / Claim.se
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -24,12 +25,15 @@ from claims.models import Claim
 
 # The rarest words of a query text used in the full-text query (any two of them must occur).
 MAX_QUERY_WORDS = 8
+# Passages a full-text query may be expected to match (and rank) at most; see text_query.
+TEXT_MATCH_BUDGET = 2_000
 _TERM = re.compile(r"[a-z0-9]{2,}")
 
 
-# The HNSW candidate list per query, as a multiple of k: at a million passages, 2k finds
-# ~82% of the exact top 100, 10k ~96% (`manage.py bench` sweeps it). pgvector caps it at 1000.
-EF_SEARCH_PER_K = 10
+# The HNSW candidate list of a claim's passage search, as a multiple of k: at a million
+# passages, 2k finds ~82% of the exact top 100, 10k ~96% (`manage.py bench` sweeps it).
+# pgvector caps it at 1000.
+EF_SEARCH_PER_K = 20
 MAX_EF_SEARCH = 1000
 
 
@@ -37,12 +41,12 @@ def ef_search(k: int) -> int:
     return min(MAX_EF_SEARCH, max(40, EF_SEARCH_PER_K * k))
 
 
-def _tune_hnsw(k: int) -> None:
-    """Let the HNSW scan look further than its default 40, for recall at k and so that a
-    project filter (applied after the index scan) still leaves k rows; pgvector >= 0.8 can
-    also iterate the scan."""
+def _tune_hnsw(ef: int) -> None:
+    """Let the HNSW scan look further than its default 40, for recall and so that a project
+    filter (applied after the index scan) still leaves k rows; pgvector >= 0.8 can also
+    iterate the scan."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search(k))])
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef)])
         try:
             with transaction.atomic():
                 cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
@@ -53,7 +57,7 @@ def _tune_hnsw(k: int) -> None:
 def _nearest(queryset: QuerySet, vectors: Sequence[np.ndarray], k: int) -> list[int]:
     ids: dict[int, None] = {}
     with transaction.atomic():
-        _tune_hnsw(k)
+        _tune_hnsw(ef_search(k))
         for vector in vectors:
             rows = (
                 queryset.annotate(distance=CosineDistance("embedding", vector))
@@ -70,7 +74,9 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
 
     Requiring a pair of rare words keeps the rows to rank few in a project of millions of
     passages, where one common word matches a large share of them; a passage that shares a
-    single word with the claim is left to the semantic retrieval.
+    single word with the claim is left to the semantic retrieval. Where the project's word
+    frequencies predict that pairs would still match more than TEXT_MATCH_BUDGET passages
+    (a large archive of one topic), three or four shared words are asked for instead.
     """
     terms = [t for t in _TERM.findall(fold(text).lower()) if t not in STOPWORDS]
     terms = list(dict.fromkeys(terms))
@@ -82,8 +88,25 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
     if len(terms) < 3:
         raw = " | ".join(terms)
     else:
-        raw = " | ".join(f"({a} & {b})" for a, b in itertools.combinations(terms, 2))
+        size = _conjunction_size(terms, vocab)
+        raw = " | ".join(
+            "(" + " & ".join(group) + ")" for group in itertools.combinations(terms, size)
+        )
     return SearchQuery(raw, search_type="raw", config=TEXT_SEARCH_CONFIG)
+
+
+def _conjunction_size(terms: list[str], vocab: Vocabulary | None) -> int:
+    """The fewest shared words (2 to 4) whose expected matches, if words occurred
+    independently at their document frequencies, stay within TEXT_MATCH_BUDGET."""
+    if vocab is None or vocab.n_docs <= TEXT_MATCH_BUDGET:
+        return 2
+    n = vocab.n_docs
+    rates = [(vocab.df.get(stem(t), 0) + 1) / n for t in terms]
+    for size in (2, 3):
+        expected = n * sum(math.prod(group) for group in itertools.combinations(rates, size))
+        if expected <= TEXT_MATCH_BUDGET:
+            return size
+    return min(4, len(terms))
 
 
 def _best_text_matches(
@@ -169,7 +192,9 @@ def claims_for_passages(*, project_id: int, article_id: int, k: int) -> dict[int
     found: dict[int, set[int]] = {}
     params = {"project": project_id, "article": article_id, "k": k}
     with transaction.atomic(), connection.cursor() as cursor:
-        _tune_hnsw(k)
+        # One scan per passage of the article: a short candidate list keeps loading cheap;
+        # these lists only suggest claims, every one is then scored on all the passages.
+        _tune_hnsw(max(40, 2 * k))
         for sql, size in (
             (_CLAIMS_NEAR_PASSAGES, k),
             (_CLAIMS_SHARING_WORDS, k),

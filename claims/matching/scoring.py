@@ -66,11 +66,13 @@ def contributions(signals: PairSignals, weights: dict[str, float]) -> dict[str, 
     out["actors"] = -w["actor_missing"] * min(1.0, len(act["missing"]) / 3) - w[
         "actor_conflict"
     ] * _share(act["conflict"], total)
-    return {k: round(v, 4) for k, v in out.items()}
+    return out
 
 
 def score(signals: PairSignals, weights: dict[str, float]) -> tuple[float, dict[str, float]]:
+    """The score from the exact contributions (rounding them first would make near scores
+    tie and leave their order to chance), and the contributions rounded for display."""
     parts = contributions(signals, weights)
     evidence = sum(parts.values())
     value = 1.0 / (1.0 + math.exp(-weights["steepness"] * (evidence - weights["bias"])))
-    return value, parts
+    return value, {k: round(v, 4) for k, v in parts.items()}

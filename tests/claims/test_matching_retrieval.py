@@ -33,9 +33,9 @@ def test_longer_texts_need_a_pair_of_their_rarest_words() -> None:
 
 
 def test_hnsw_candidate_list_grows_with_k_within_pgvectors_limit() -> None:
-    assert ef_search(4) == 40
-    assert ef_search(20) == 200
-    assert ef_search(100) == 1000
+    assert ef_search(1) == 40
+    assert ef_search(10) == 200
+    assert ef_search(50) == 1000
     assert ef_search(500) == 1000
 
 
@@ -54,3 +54,15 @@ def test_a_passage_sharing_two_rare_words_is_retrieved_one_sharing_one_is_not(pr
     )
     assert passages["The ferry strike in Dunmore entered its ninth week."] in found
     assert passages["A ferry timetable was printed for the summer."] not in found
+
+
+def test_in_a_large_archive_of_common_words_more_shared_words_are_required() -> None:
+    common = {"council": 30_000, "ferry": 20_000, "strike": 25_000, "harbour": 15_000}
+    vocab = Vocabulary(df=Counter({stem(w): n for w, n in common.items()}), n_docs=100_000)
+    query = raw(text_query("council ferry strike harbour", vocab))
+    groups = [part.strip("() ") for part in query.split("|")]
+    assert all(len(group.split(" & ")) >= 3 for group in groups)
+    rare = {w: 3 for w in common}
+    vocab = Vocabulary(df=Counter({stem(w): n for w, n in rare.items()}), n_docs=100_000)
+    groups = raw(text_query("council ferry strike harbour", vocab)).split("|")
+    assert all(len(group.strip("() ").split(" & ")) == 2 for group in groups)
