@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from annotations.models import EMBEDDING_DIM, Article, Passage, ProcessingState
 from annotations.services.embeddings import embed, embed_with_windows
@@ -119,10 +119,9 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
         and known.discover == discover_aliases_in_text
     ):
         return known
-    stamps: dict[int, tuple[Any, ...]] = {
-        pk: (processed_at, revision)
-        for pk, processed_at, revision in processed.values_list("pk", "processed_at", "revision")
-    }
+    stamps = _stamps(processed, known, fingerprint) if known is not None else None
+    if stamps is None:
+        stamps = dict(_stamp_rows(processed))
     with _lock:
         context = _contexts.get(project_id)
         if (
@@ -137,6 +136,27 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
     _sync(context, stamps)
     context.fingerprint = fingerprint
     return context
+
+
+def _stamp_rows(articles: QuerySet[Article]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for pk, processed_at, revision in articles.values_list("pk", "processed_at", "revision"):
+        yield pk, (processed_at, revision)
+
+
+def _stamps(
+    processed: QuerySet[Article], known: ProjectContext, fingerprint: tuple[Any, ...]
+) -> dict[int, tuple[Any, ...]] | None:
+    """The stamps of the processed articles from what this process knows plus the articles
+    processed since (one indexed query instead of reading a row per article of a large
+    archive); None when that does not add up to the fingerprint (an article went away)."""
+    if not known.ready or not known.fingerprint or known.fingerprint[1] is None:
+        return None
+    stamps = {pk: stats.stamp for pk, stats in known.articles.items()}
+    stamps.update(_stamp_rows(processed.filter(processed_at__gt=known.fingerprint[1])))
+    count, _, top = fingerprint
+    if len(stamps) != count or (stamps and max(stamps) != top):
+        return None
+    return stamps
 
 
 def _sync(context: ProjectContext, stamps: dict[int, tuple[Any, ...]]) -> None:

@@ -166,31 +166,39 @@ CROSS JOIN LATERAL (
 ) c
 WHERE p.article_id = %(article)s AND q.query IS NOT NULL
 """
+# The passages marked as mentions elsewhere in the project are few beside all passages:
+# compared exactly, once, rather than an HNSW scan of the whole archive per passage.
 _CLAIMS_MENTIONED_NEARBY = """
-SELECT p.id, m.claim_id FROM annotations_passage p
+WITH marked AS MATERIALIZED (
+    SELECT DISTINCT o.embedding, m.claim_id FROM annotations_annotation m
+    JOIN annotations_article a ON a.id = m.article_id
+    JOIN annotations_passage o
+      ON o.article_id = m.article_id AND m.start < o."end" AND o.start < m."end"
+    WHERE a.project_id = %(project)s AND m.article_id <> %(article)s
+      AND m.claim_id IS NOT NULL AND o.embedding IS NOT NULL
+)
+SELECT p.id, x.claim_id FROM annotations_passage p
 CROSS JOIN LATERAL (
-    SELECT o.article_id, o.start, o."end" FROM annotations_passage o
-    JOIN annotations_article a ON a.id = o.article_id
-    WHERE a.project_id = %(project)s AND o.article_id <> %(article)s
-      AND o.embedding IS NOT NULL
-    ORDER BY o.embedding <=> p.embedding LIMIT %(k)s
-) o
-JOIN annotations_annotation m
-  ON m.article_id = o.article_id AND m.start < o."end" AND o.start < m."end"
+    SELECT marked.claim_id FROM marked
+    WHERE (marked.embedding <=> p.embedding) < %(distance)s
+    ORDER BY marked.embedding <=> p.embedding LIMIT %(k)s
+) x
 WHERE p.article_id = %(article)s AND p.embedding IS NOT NULL
 """
 
 
-def claims_for_passages(*, project_id: int, article_id: int, k: int) -> dict[int, set[int]]:
+def claims_for_passages(
+    *, project_id: int, article_id: int, k: int, min_cosine: float = 0.5
+) -> dict[int, set[int]]:
     """Tracked claims each passage of a new article may state: passage id -> claim ids.
 
     1. Claims whose statement is near the passage (kNN over Claim.embedding).
     2. Claims whose statement shares words with the passage (full-text search).
-    3. Claims with a mention in another article near the passage: the claim's own wording
-       there may be closer to this article's than its statement is.
+    3. Claims with a mention in another article near the passage (cosine >= min_cosine):
+       the claim's own wording there may be closer to this article's than its statement is.
     """
     found: dict[int, set[int]] = {}
-    params = {"project": project_id, "article": article_id, "k": k}
+    params = {"project": project_id, "article": article_id, "k": k, "distance": 1 - min_cosine}
     with transaction.atomic(), connection.cursor() as cursor:
         # One scan per passage of the article: a short candidate list keeps loading cheap;
         # these lists only suggest claims, every one is then scored on all the passages.

@@ -66,3 +66,32 @@ def test_in_a_large_archive_of_common_words_more_shared_words_are_required() -> 
     vocab = Vocabulary(df=Counter({stem(w): n for w, n in rare.items()}), n_docs=100_000)
     groups = raw(text_query("council ferry strike harbour", vocab)).split("|")
     assert all(len(group.strip("() ").split(" & ")) == 2 for group in groups)
+
+
+@pytest.mark.django_db
+def test_a_new_passage_near_a_marked_mention_brings_that_claim(project) -> None:
+    from claims.matching.retrieval import claims_for_passages
+    from claims.services import annotation_create
+
+    first = article_create(
+        project=project,
+        text="The ferry strike in Dunmore entered its ninth week on Monday.\nTourism fell.",
+        outlet="Harbour Times",
+    )
+    article_process(article_id=first.pk)
+    quote = "The ferry strike in Dunmore entered its ninth week on Monday."
+    claim = annotation_create(
+        article=first, start=0, end=len(quote), statement="Walkout continues"
+    ).claim
+    second = article_create(
+        project=project,
+        text="Dunmore's ferry strike is now in its ninth week.\nThe weather was mild.",
+        outlet="Coast Gazette",
+    )
+    article_process(article_id=second.pk)
+    near = Passage.objects.get(article=second, ordinal=0)
+    far = Passage.objects.get(article=second, ordinal=1)
+    # k=0 leaves out the statement's own kNN and full-text lists: only mentions nearby count
+    found = claims_for_passages(project_id=project.pk, article_id=second.pk, k=0)
+    assert claim.pk in found.get(near.pk, set())
+    assert claim.pk not in found.get(far.pk, set())

@@ -1,0 +1,49 @@
+"""The per-process project context follows the project's articles: added, reprocessed,
+deleted; it reads only what changed when it can, and everything when it must."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.models import Article
+from annotations.services import article_create, article_process, article_reprocess
+from claims.matching.context import project_context
+from claims.matching.normalizers import stem
+
+pytestmark = pytest.mark.django_db
+
+
+def load(project, text: str, outlet: str) -> Article:  # type: ignore[no-untyped-def]
+    article = article_create(project=project, text=text, outlet=outlet)
+    article_process(article_id=article.pk)
+    return article
+
+
+def df(project, word: str) -> int:  # type: ignore[no-untyped-def]
+    return project_context(project.pk).vocab.df[stem(word)]
+
+
+def test_counts_follow_articles_added_reprocessed_and_deleted(project) -> None:
+    first = load(project, "The ferry strike goes on.", "Harbour Times")
+    assert df(project, "ferry") == 1
+    context = project_context(project.pk)
+    assert set(context.articles) == {first.pk}
+    second = load(project, "A ferry timetable was printed.", "Coast Gazette")
+    assert df(project, "ferry") == 2
+    assert project_context(project.pk) is context  # brought up to date, not rebuilt
+    assert set(context.articles) == {first.pk, second.pk}
+    Article.objects.filter(pk=second.pk).update(text="A bus timetable was printed.")
+    article_reprocess(article=Article.objects.get(pk=second.pk))
+    article_process(article_id=second.pk)
+    assert df(project, "ferry") == 1
+    assert df(project, "bus") == 1
+    second.delete()
+    assert df(project, "bus") == 0
+    assert set(project_context(project.pk).articles) == {first.pk}
+
+
+def test_an_unchanged_project_costs_one_aggregate_query(project, django_assert_num_queries) -> None:
+    load(project, "The ferry strike goes on.", "Harbour Times")
+    project_context(project.pk)
+    with django_assert_num_queries(2):  # the alias rows and the articles' fingerprint
+        project_context(project.pk)
