@@ -256,7 +256,8 @@ def _assemble(
         f"{real:,} passages carry real all-MiniLM-L6-v2 embeddings of synthetic sentences; "
         f"{perturbed:,} (above {BASE_SENTENCES:,}) are perturbed copies of real embeddings "
         "(Gaussian noise, renormalised, cosine 0.82-0.96 to their base) with the text of a "
-        "variant of the base sentence (one or two slots re-drawn)."
+        "variant of the base sentence (one or two slots re-drawn); their clause-window "
+        "vectors are perturbed copies of their own vector."
         if perturbed
         else f"All {real:,} bulk-loaded passages carry real embeddings of synthetic sentences.",
         "HNSW and GIN indexes are dropped before each bulk load and rebuilt after it; "

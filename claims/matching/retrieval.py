@@ -19,14 +19,20 @@ from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
 from annotations.models import TEXT_SEARCH_CONFIG, Passage
-from claims.matching.normalizers import STOPWORDS, fold, stem
-from claims.matching.signals import Vocabulary
+from claims.matching.normalizers import STOPWORDS, AliasTable, fold, stem
+from claims.matching.signals import Vocabulary, lexical_terms
 from claims.models import Claim
 
 # The rarest words of a query text used in the full-text query (any two of them must occur).
 MAX_QUERY_WORDS = 8
-# Passages a full-text query may be expected to match (and rank) at most; see text_query.
-TEXT_MATCH_BUDGET = 2_000
+# Passages a full-text query may be expected to match (and rank); see text_query.
+TEXT_MATCH_BUDGET = 500
+# ... and may rank at most, whatever the estimate said.
+MAX_RANKED = 2_000
+# A word in more than this share of a project's passages (and more than the minimum number)
+# is too common to retrieve by.
+COMMON_WORD_SHARE = 0.01
+COMMON_WORD_MIN_DOCS = 2_000
 _TERM = re.compile(r"[a-z0-9]{2,}")
 
 
@@ -74,14 +80,23 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
 
     Requiring a pair of rare words keeps the rows to rank few in a project of millions of
     passages, where one common word matches a large share of them; a passage that shares a
-    single word with the claim is left to the semantic retrieval. Where the project's word
-    frequencies predict that pairs would still match more than TEXT_MATCH_BUDGET passages
-    (a large archive of one topic), three or four shared words are asked for instead.
+    single word with the claim is left to the semantic retrieval. With the project's word
+    frequencies (`vocab`): words in more than COMMON_WORD_SHARE of a large project's passages
+    are left out (reading their index entries costs more than they tell), and where pairs
+    would still be expected to match more than TEXT_MATCH_BUDGET passages, three or four
+    shared words are asked for instead.
     """
     terms = [t for t in _TERM.findall(fold(text).lower()) if t not in STOPWORDS]
     terms = list(dict.fromkeys(terms))
     if vocab is not None:
-        terms.sort(key=lambda t: -vocab.idf(stem(t)))
+        frequency = {t: _document_frequency(t, vocab) for t in terms}
+        common = max(COMMON_WORD_MIN_DOCS, COMMON_WORD_SHARE * vocab.n_docs)
+        # rarest first; words the project never uses (as counted) last: they can match only
+        # through a spelling the count folds away (an alias variant)
+        terms = sorted(
+            (t for t in terms if frequency[t] <= common),
+            key=lambda t: (frequency[t] == 0, frequency[t]),
+        )
     terms = terms[:MAX_QUERY_WORDS]
     if not terms:
         return None
@@ -95,13 +110,20 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
     return SearchQuery(raw, search_type="raw", config=TEXT_SEARCH_CONFIG)
 
 
+def _document_frequency(word: str, vocab: Vocabulary) -> int:
+    """Passages of the project with the word, as the vocabulary counts it (number words are
+    counted as digits there)."""
+    terms = lexical_terms(word, AliasTable()) or [stem(word)]
+    return vocab.df.get(terms[0], 0)
+
+
 def _conjunction_size(terms: list[str], vocab: Vocabulary | None) -> int:
     """The fewest shared words (2 to 4) whose expected matches, if words occurred
     independently at their document frequencies, stay within TEXT_MATCH_BUDGET."""
     if vocab is None or vocab.n_docs <= TEXT_MATCH_BUDGET:
         return 2
     n = vocab.n_docs
-    rates = [(vocab.df.get(stem(t), 0) + 1) / n for t in terms]
+    rates = [(_document_frequency(t, vocab) + 1) / n for t in terms]
     for size in (2, 3):
         expected = n * sum(math.prod(group) for group in itertools.combinations(rates, size))
         if expected <= TEXT_MATCH_BUDGET:
@@ -112,13 +134,16 @@ def _conjunction_size(terms: list[str], vocab: Vocabulary | None) -> int:
 def _best_text_matches(
     queryset: QuerySet, texts: Iterable[str], k: int, vocab: Vocabulary | None = None
 ) -> list[int]:
+    """The k rows ranked best by ts_rank among at most MAX_RANKED rows that match (words
+    are not independent, so an estimate can be far off: the cap bounds the work)."""
     ids: dict[int, None] = {}
     for text in texts:
         query = text_query(text, vocab)
         if query is None:
             continue
+        matching = queryset.filter(search_vector=query).values("pk")[:MAX_RANKED]
         rows = (
-            queryset.filter(search_vector=query)
+            queryset.model.objects.filter(pk__in=matching)
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank")
             .values_list("pk", flat=True)[:k]

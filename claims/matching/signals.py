@@ -106,6 +106,7 @@ class TextProfile:
     _names: tuple[int, list[tuple[str, ...]], dict[str, int]] | None = field(
         default=None, repr=False
     )
+    _weight: tuple[int, float] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, text: str, vocab: Vocabulary) -> TextProfile:
@@ -130,6 +131,15 @@ class TextProfile:
         part of ("xi jinping": 2): one actor is one piece of evidence, however many words name
         it."""
         return self._named(vocab)[1]
+
+    def weight(self, vocab: Vocabulary) -> float:
+        """The summed weight of the text's words (see _term_weight); a text is compared with
+        many others under one vocabulary, so it is computed once per vocabulary version."""
+        if self._weight is None or self._weight[0] != vocab.version:
+            names = self.name_terms(vocab)
+            total = sum(_term_weight(t, names, vocab) for t in self.terms)
+            self._weight = (vocab.version, total)
+        return self._weight[1]
 
     def _named(self, vocab: Vocabulary) -> tuple[list[tuple[str, ...]], dict[str, int]]:
         if self._names is None or self._names[0] != vocab.version:
@@ -183,8 +193,8 @@ def lexical(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> dict
             best = max((name_similarity(term, n) for n in passage_names), default=0.0)
             if best:
                 matched[term] = best
-    q_weight = sum(_term_weight(t, query_names, vocab) for t in query.terms) or 1.0
-    p_weight = sum(_term_weight(t, passage_names, vocab) for t in passage.terms) or 1.0
+    q_weight = query.weight(vocab) or 1.0
+    p_weight = passage.weight(vocab) or 1.0
     shared = sum(_term_weight(t, query_names, vocab) * m for t, m in matched.items())
     # The same words without the names and titles: what is said, not who is named (the
     # actors signal covers names); same people saying something else is the commonest near

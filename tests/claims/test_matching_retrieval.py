@@ -57,15 +57,22 @@ def test_a_passage_sharing_two_rare_words_is_retrieved_one_sharing_one_is_not(pr
 
 
 def test_in_a_large_archive_of_common_words_more_shared_words_are_required() -> None:
-    common = {"council": 30_000, "ferry": 20_000, "strike": 25_000, "harbour": 15_000}
-    vocab = Vocabulary(df=Counter({stem(w): n for w, n in common.items()}), n_docs=100_000)
-    query = raw(text_query("council ferry strike harbour", vocab))
-    groups = [part.strip("() ") for part in query.split("|")]
-    assert all(len(group.split(" & ")) >= 3 for group in groups)
-    rare = {w: 3 for w in common}
-    vocab = Vocabulary(df=Counter({stem(w): n for w, n in rare.items()}), n_docs=100_000)
+    words = ("council", "ferry", "strike", "harbour")
+    vocab = Vocabulary(df=Counter({stem(w): 9_500 for w in words}), n_docs=1_000_000)
+    groups = raw(text_query("council ferry strike harbour", vocab)).split("|")
+    assert all(len(group.strip("() ").split(" & ")) == 3 for group in groups)
+    vocab = Vocabulary(df=Counter({stem(w): 30 for w in words}), n_docs=1_000_000)
     groups = raw(text_query("council ferry strike harbour", vocab)).split("|")
     assert all(len(group.strip("() ").split(" & ")) == 2 for group in groups)
+
+
+def test_words_in_a_large_share_of_passages_are_not_searched_by() -> None:
+    df = {"council": 50_000, "ferry": 40, "strike": 50, "harbour": 60, "seven": 70_000}
+    vocab = Vocabulary(df=Counter({stem(w): n for w, n in df.items()}), n_docs=1_000_000)
+    vocab.df["7"] = 70_000  # number words are counted as digits
+    query = raw(text_query("The council says the harbour ferry strike lasted seven weeks", vocab))
+    assert "council" not in query and "seven" not in query
+    assert query.startswith("(ferry & strike)")
 
 
 @pytest.mark.django_db

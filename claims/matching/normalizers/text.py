@@ -38,6 +38,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _QUOTED = re.compile(r"\"([^\"]{3,400})\"")
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """ASCII-fold (Unidecode) so transliteration and typography variants compare equal."""
     return unidecode(text).replace("''", '"').replace("``", '"')
