@@ -10,13 +10,14 @@ edited, are noticed at the next run.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from annotations.models import EMBEDDING_DIM, Article, Passage, ProcessingState
 from annotations.services.embeddings import embed, embed_with_windows
@@ -26,6 +27,8 @@ from claims.models import Alias
 
 # Embeddings of clause windows and mention texts kept per process (~1.5 kB each).
 EMBEDDING_CACHE_SIZE = 50_000
+# An article deleted is noticed within this many seconds (its words still count until then).
+RECOUNT_SECONDS = 30.0
 # Text profiles kept per project context; cleared when the vocabulary changes.
 PROFILE_CACHE_SIZE = 100_000
 
@@ -73,8 +76,10 @@ class ProjectContext:
     alias_rows: tuple[tuple[str, str], ...] = ()
     discover: bool = True
     ready: bool = False
-    # (count, last processed_at, highest id) of the processed articles last synced.
+    # (count, last processed_at, highest id) of the processed articles last synced, and when
+    # they were last counted (time.monotonic()).
     fingerprint: tuple[Any, ...] = ()
+    counted_at: float = 0.0
     # Bumped when the alias table is rebuilt; text profiles are valid as long as it holds.
     aliases_version: int = 0
     _profiles: dict[str, tuple[int, TextProfile]] = field(default_factory=dict)
@@ -94,7 +99,9 @@ class ProjectContext:
 _contexts: dict[int, ProjectContext] = {}
 
 
-def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -> ProjectContext:
+def project_context(
+    project_id: int, *, discover_aliases_in_text: bool = True, recount: bool = False
+) -> ProjectContext:
     """The project's context, brought up to date with its processed articles and aliases."""
     rows = tuple(
         Alias.objects.filter(Q(project_id=project_id) | Q(project__isnull=True))
@@ -104,20 +111,30 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
     processed = Article.objects.filter(
         project_id=project_id, processing_state=ProcessingState.PROCESSED
     )
-    # One aggregate row tells whether any processed article came, went or was reprocessed
-    # (reprocessing sets a new processed_at); only then are the per-article stamps read.
-    fingerprint = tuple(
-        processed.aggregate(n=Count("pk"), last=Max("processed_at"), top=Max("pk")).values()
-    )
     with _lock:
         known = _contexts.get(project_id)
-    if (
+    reusable = (
         known is not None
         and known.ready
-        and known.fingerprint == fingerprint
         and known.alias_rows == rows
         and known.discover == discover_aliases_in_text
+    )
+    # The latest processed_at and id (two index look-ups) tell whether an article came or was
+    # reprocessed (reprocessing sets a new processed_at). Counting the articles, which tells
+    # that one went away, reads them all: it is done at most every RECOUNT_SECONDS (and
+    # whenever an article is matched: match_article passes recount=True).
+    latest = tuple(processed.aggregate(last=Max("processed_at"), top=Max("pk")).values())
+    if (
+        reusable
+        and known is not None
+        and known.fingerprint[1:] == latest
+        and not recount
+        and time.monotonic() - known.counted_at < RECOUNT_SECONDS
     ):
+        return known
+    fingerprint = (processed.count(), *latest)
+    if reusable and known is not None and known.fingerprint == fingerprint:
+        known.counted_at = time.monotonic()
         return known
     stamps = _stamps(processed, known, fingerprint) if known is not None else None
     if stamps is None:
@@ -135,6 +152,7 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
             _contexts[project_id] = context
     _sync(context, stamps)
     context.fingerprint = fingerprint
+    context.counted_at = time.monotonic()
     return context
 
 

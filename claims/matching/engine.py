@@ -243,8 +243,9 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
+    # recount: an article deleted just before must not lend its words and aliases here
     context = project_context(
-        article.project_id, discover_aliases_in_text=config["discover_aliases"]
+        article.project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
     )
     wanted = _claims_to_score(article, passages, config)
     claims = list(Claim.objects.filter(pk__in=list(wanted)).only("pk", "statement"))

@@ -37,9 +37,19 @@ def test_counts_follow_articles_added_reprocessed_and_deleted(project) -> None:
     article_process(article_id=second.pk)
     assert df(project, "ferry") == 1
     assert df(project, "bus") == 1
-    second.delete()
+    second.delete()  # the latest article: noticed at once
     assert df(project, "bus") == 0
     assert set(project_context(project.pk).articles) == {first.pk}
+
+
+def test_an_older_article_deleted_is_noticed_by_a_recount(project) -> None:
+    older = load(project, "The ferry strike goes on.", "Harbour Times")
+    load(project, "A bus timetable was printed.", "Coast Gazette")
+    assert df(project, "ferry") == 1
+    older.delete()
+    # matching an article always recounts; a claim's matching within RECOUNT_SECONDS may not
+    assert project_context(project.pk, recount=True).vocab.df[stem("ferry")] == 0
+    assert older.pk not in project_context(project.pk).articles
 
 
 def test_an_unchanged_project_costs_one_aggregate_query(project, django_assert_num_queries) -> None:
