@@ -127,11 +127,15 @@ def embed_texts(texts: list[str], context: ProjectContext) -> np.ndarray:
         return np.zeros((0, 0), dtype=np.float32)
     aliases = context.vocab.aliases
     if aliases.canonical:
-        texts = [
-            t if aliases.normalise(fold(t)) == fold(t) else aliases.normalise(fold(t))
-            for t in texts
-        ]
+        texts = [_with_canonical_names(t, aliases) for t in texts]
     return embed_cached(texts)
+
+
+def _with_canonical_names(text: str, aliases: AliasTable) -> str:
+    """The text with alias variants replaced (folded), or as it is when it names none."""
+    folded = fold(text)
+    canonical = aliases.normalise(folded)
+    return text if canonical == folded else canonical
 
 
 def passage_units(
