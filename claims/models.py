@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from pgvector.django import HnswIndex, VectorField
 from simple_history.models import HistoricalRecords
 
-from annotations.models import EMBEDDING_DIM
+from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG
 from common.models import TimeStampedModel
 
 
@@ -60,7 +60,13 @@ class Claim(TimeStampedModel):
     # Where an imported fact-check came from (ClaimReview url, CSV id): re-imports update it.
     external_ref = models.CharField(max_length=500, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
-    search_vector = SearchVectorField(null=True, blank=True)
+    # Computed by PostgreSQL from the statement on every write, so a statement edited by hand
+    # is searchable at once and matching needs no second UPDATE.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("statement", config=TEXT_SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -27,8 +27,8 @@ from claims.matching.queries import (
     claims_index,
     passage_units,
 )
-from claims.matching.scoring import score
-from claims.matching.signals import pair_signals
+from claims.matching.scoring import score, score_bound
+from claims.matching.signals import lexical_bound, pair_signals
 from claims.models import CandidateState, Claim, ClaimRelation, MatchCandidate
 from claims.services.claims import TASK_MATCH_CLAIM
 from common.outbox import enqueue
@@ -62,12 +62,19 @@ class Scored:
 
 
 def _score_passage(
-    query: ClaimQuery, units: list[PassageUnit], context: ProjectContext, weights: dict[str, float]
+    query: ClaimQuery,
+    units: list[PassageUnit],
+    context: ProjectContext,
+    weights: dict[str, float],
+    floor: float,
 ) -> Scored | None:
     """Best (wording, unit) pair for one passage: the whole passage and its clause nearest to
-    the claim are scored against the claim wordings nearest to them. None when the embedding
-    calls every unit unrelated to every wording (below `semantic_floor`): without meaning
-    in common, shared words alone cannot make a match, and scoring is the costly part."""
+    the claim are scored against the claim wordings nearest to them. None when no pair can
+    reach `floor` (the store floor): the embedding calls every unit unrelated to every wording
+    (below `semantic_floor`: without meaning in common, shared words alone cannot make a
+    match), or the pair's upper bound (scoring.score_bound) is below it. A pair whose bound
+    is below the best score found so far is skipped too: neither can change the result, and
+    full signals are the costly part."""
     matrix = query.vectors @ np.stack([u.vector for u in units]).T
     if float(matrix.max()) < weights["semantic_floor"]:
         return None
@@ -78,8 +85,17 @@ def _score_passage(
     for ui in chosen:
         unit = units[ui]
         for qi in np.argsort(-matrix[:, ui])[:QUERIES_PER_UNIT]:
+            cosine = float(matrix[qi, ui])
+            bound = score_bound(
+                query.profiles[qi],
+                lexical_bound(query.profiles[qi], unit.profile, context.vocab),
+                cosine,
+                weights,
+            )
+            if bound < floor or (best is not None and bound <= best.score):
+                continue
             signals = pair_signals(
-                query.profiles[qi], unit.profile, cosine=float(matrix[qi, ui]), vocab=context.vocab
+                query.profiles[qi], unit.profile, cosine=cosine, vocab=context.vocab
             )
             value, parts = score(signals, weights)
             if best is None or value > best.score:
@@ -91,7 +107,6 @@ def _score_passage(
                     evidence=_evidence(detail),
                 )
                 best = Scored(unit.passage_id, unit.article_id, unit.start, unit.end, value, detail)
-    assert best is not None
     return best
 
 
@@ -188,8 +203,14 @@ def match_claim(*, claim_id: int) -> int:
         logger.info("Claim %s no longer exists; nothing to match.", claim_id)
         return 0
     config = matching_config(claim.project.matching_settings)
-    claims_index([claim.pk])
-    claim.refresh_from_db(fields=["embedding", "statement"])
+    # One transaction: a single commit for the embedding and every candidate written (each
+    # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
+    with transaction.atomic():
+        return _match_claim(claim, config)
+
+
+def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
+    claim.embedding = claims_index([claim.pk])[claim.pk]
     context = project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
     query = claim_queries([claim], context)[claim.pk]
     ids = retrieval.passages_for_claim(
@@ -210,7 +231,9 @@ def match_claim(*, claim_id: int) -> int:
         if not query.is_marked(p["article_id"], p["start"], p["end"])
     ]
     units = passage_units(passages, context)
-    scored = [_score_passage(query, u, context, config["weights"]) for u in units]
+    scored = [
+        _score_passage(query, u, context, config["weights"], config["store_floor"]) for u in units
+    ]
     rows = _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
     written = writes.write_claim_passages(
         rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
@@ -243,6 +266,11 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
+    with transaction.atomic():  # one commit, as in match_claim
+        return _match_article(article, passages, config)
+
+
+def _match_article(article: Article, passages: list[dict[str, Any]], config: dict[str, Any]) -> int:
     # recount: an article deleted just before must not lend its words and aliases here
     context = project_context(
         article.project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
@@ -264,7 +292,7 @@ def match_article(*, article_id: int) -> int:
             key=lambda i: -cosines[i],
         )
         scored = [
-            _score_passage(query, units[i], context, config["weights"])
+            _score_passage(query, units[i], context, config["weights"], config["store_floor"])
             for i in ranked[:MAX_PASSAGES_PER_CLAIM]
             if not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
         ]

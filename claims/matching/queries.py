@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connection
 
-from annotations.models import TEXT_SEARCH_CONFIG, Annotation
+from annotations.models import Annotation
 from annotations.services.embeddings import unpack_vectors
 from claims.matching.context import ProjectContext, embed_cached, embed_windows_cached
 from claims.matching.normalizers import AliasTable, clause_windows, fold
@@ -63,7 +62,7 @@ class PassageUnit:
 
 
 def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
-    """Embed claim statements (in batches) and refresh their full-text vectors."""
+    """Embed claim statements (in batches); PostgreSQL keeps their full-text vectors."""
     vectors: dict[int, np.ndarray] = {}
     for offset in range(0, len(claim_ids), INDEX_BATCH):
         batch = list(
@@ -75,12 +74,6 @@ def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
         claims = [Claim(pk=pk, embedding=v) for (pk, _), v in zip(batch, embedded, strict=True)]
         Claim.objects.bulk_update(claims, ["embedding"])
         vectors.update({c.pk: v for c, v in zip(claims, embedded, strict=True)})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE claims_claim SET search_vector = to_tsvector(%s::regconfig, statement) "
-                "WHERE id = ANY(%s)",
-                [TEXT_SEARCH_CONFIG, [pk for pk, _ in batch]],
-            )
     return vectors
 
 

@@ -7,6 +7,7 @@ them (Passage.embedding / Claim.embedding HNSW, Passage.search_vector / Claim.se
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
@@ -50,14 +51,24 @@ def ef_search(k: int) -> int:
 def _tune_hnsw(ef: int) -> None:
     """Let the HNSW scan look further than its default 40, for recall and so that a project
     filter (applied after the index scan) still leaves k rows; pgvector >= 0.8 can also
-    iterate the scan."""
+    iterate the scan. One statement: it runs before every search."""
+    settings = "set_config('hnsw.ef_search', %s, true)"
+    if _iterative_scans():
+        settings += ", set_config('hnsw.iterative_scan', 'relaxed_order', true)"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef)])
-        try:
-            with transaction.atomic():
-                cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-        except DatabaseError:  # pgvector older than 0.8: no iterative scans
-            pass
+        cursor.execute(f"SELECT {settings}", [str(ef)])
+
+
+@functools.cache
+def _iterative_scans() -> bool:
+    """Whether the server's pgvector (>= 0.8) has iterative index scans (asked once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_to_array(extversion, '.')::int[] >= '{0,8}' FROM pg_extension "
+            "WHERE extname = 'vector'"
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _nearest(queryset: QuerySet, vectors: Sequence[np.ndarray], k: int) -> list[int]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from claims.matching.signals import PairSignals
+from claims.matching.signals import PairSignals, TextProfile
 
 
 def _clip(x: float) -> float:
@@ -76,3 +76,39 @@ def score(signals: PairSignals, weights: dict[str, float]) -> tuple[float, dict[
     evidence = sum(parts.values())
     value = 1.0 / (1.0 + math.exp(-weights["steepness"] * (evidence - weights["bias"])))
     return value, {k: round(v, 4) for k, v in parts.items()}
+
+
+def _boundable(w: dict[str, float]) -> bool:
+    """The bound holds where every term grows with the coverages and the cosine: true of the
+    defaults; a project's own settings may break it, and then every pair is scored."""
+    positive = all(w[name] >= 0 for name in ("semantic", "lexical", "agreement", "quote"))
+    shares = all(0 <= w[name] <= 1 for name in ("content_share", "passage_coverage_share"))
+    return (
+        positive and shares and w["steepness"] >= 0 and w["semantic_ceiling"] > w["semantic_floor"]
+    )
+
+
+def score_bound(
+    query: TextProfile, lexical: dict[str, float], cosine: float, weights: dict[str, float]
+) -> float:
+    """An upper bound of score() for a pair, from its cosine and lexical_bound() alone: every
+    number, date and quote of the claim taken as found and no actor missing. A pair whose
+    bound is below what is needed (the store floor, or a better pair already scored) cannot
+    change the result, and is not scored."""
+    w = weights
+    if not _boundable(w):
+        return 1.0
+    sem = _clip((cosine - w["semantic_floor"]) / (w["semantic_ceiling"] - w["semantic_floor"]))
+    content = w["content_share"]
+    query_side = (1 - content) * lexical["query_coverage"] + content * lexical["content_coverage"]
+    share = w["passage_coverage_share"]
+    lex = (1 - share) * query_side + share * lexical["passage_coverage"]
+    # The signed detail terms at their best: a positive weight earned, a negative one's
+    # penalty turned into a gain.
+    detail = max(0.0, w["detail_match"]) + max(0.0, -w["detail_conflict"])
+    detail += max(0.0, -w["detail_missing"])
+    evidence = w["semantic"] * sem + w["lexical"] * lex + w["agreement"] * math.sqrt(sem * lex)
+    evidence += w["quote"] if query.quotes else 0.0
+    evidence += detail * (bool(query.quantities) + bool(query.dates))
+    evidence += max(0.0, -w["actor_missing"]) + max(0.0, -w["actor_conflict"])
+    return 1.0 / (1.0 + math.exp(-w["steepness"] * (evidence - w["bias"])))
