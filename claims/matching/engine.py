@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 
 from annotations.models import Article, Passage
 from claims.matching import retrieval, writes
@@ -332,13 +333,11 @@ def match_claim_links(
     ids = retrieval.claims_near_claim(
         claim=claim, vector=query.vectors[0], k=10, vocab=context.vocab
     )
-    related = ClaimRelation.objects.filter(source_claim=claim).values_list(
-        "target_claim_id", flat=True
-    )
-    related_in = ClaimRelation.objects.filter(target_claim=claim).values_list(
-        "source_claim_id", flat=True
-    )
-    excluded = set(related) | set(related_in)
+    linked = ClaimRelation.objects.filter(Q(source_claim=claim) | Q(target_claim=claim))
+    excluded = {
+        target if source == claim.pk else source
+        for source, target in linked.values_list("source_claim_id", "target_claim_id")
+    }
     decided = writes.decided_claim_pairs(claim.pk)
     others = [
         c

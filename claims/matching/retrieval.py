@@ -73,7 +73,7 @@ def _iterative_scans() -> bool:
 
 def _nearest(queryset: QuerySet, vectors: Sequence[np.ndarray], k: int) -> list[int]:
     ids: dict[int, None] = {}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _tune_hnsw(ef_search(k))
         for vector in vectors:
             rows = (
@@ -235,7 +235,7 @@ def claims_for_passages(
     """
     found: dict[int, set[int]] = {}
     params = {"project": project_id, "article": article_id, "k": k, "distance": 1 - min_cosine}
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # One scan per passage of the article: a short candidate list keeps loading cheap;
         # these lists only suggest claims, every one is then scored on all the passages.
         _tune_hnsw(max(40, 2 * k))

@@ -204,7 +204,11 @@ def lexical(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> dict
         if term in passage.terms:
             matched[term] = 1.0
         elif term in query_names:
-            best = max((name_similarity(term, n) for n in passage_names), default=0.0)
+            # name_similarity is 0 for names that do not start alike: skip those calls
+            best = max(
+                (name_similarity(term, n) for n in passage_names if n[0] == term[0]),
+                default=0.0,
+            )
             if best:
                 matched[term] = best
     q_weight = query.weight(vocab) or 1.0
@@ -292,7 +296,7 @@ def dates(query: TextProfile, passage: TextProfile) -> dict[str, list[Any]]:
 
 def _actor_match(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Best token similarity between two actors ("anna kowalski" ~ "kowalski")."""
-    return max((name_similarity(x, y) for x in a for y in b), default=0.0)
+    return max((name_similarity(x, y) for x in a for y in b if x[0] == y[0]), default=0.0)
 
 
 def actors_signal(

@@ -76,7 +76,7 @@ def write_claim_passages(
     rows: Sequence[CandidateRow], *, project_id: int, claim_id: int, version: str
 ) -> int:
     """Replace the claim's pending passage candidates by `rows` (decided rows stay)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _upsert(rows, project_id=project_id, version=version, target="passage")
         MatchCandidate.objects.filter(
             claim_id=claim_id, passage__isnull=False, state=CandidateState.PENDING
@@ -89,7 +89,7 @@ def write_article_passages(
 ) -> int:
     """Replace the article's pending candidates by `rows` (decided rows stay)."""
     keep = {(r.claim_id, r.passage_id) for r in rows}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _upsert(rows, project_id=project_id, version=version, target="passage")
         stale = [
             pk
@@ -120,7 +120,7 @@ def write_claim_links(
         for r in rows
     ]
     keep = {(r.claim_id, r.target_claim_id) for r in ordered}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _upsert(ordered, project_id=project_id, version=version, target="claim")
         pending = MatchCandidate.objects.filter(
             target_claim__isnull=False, state=CandidateState.PENDING

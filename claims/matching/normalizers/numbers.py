@@ -97,9 +97,9 @@ def _word_number(tokens: list[str], i: int) -> tuple[float, int] | None:
 def extract_quantities(folded: str, *, skip: Iterable[tuple[int, int]] = ()) -> list[Quantity]:
     """Numbers written in digits or words, with the unit after them; date spans are skipped."""
     spans = list(skip)
-    matches = [
-        m for m in _NUM_TOKEN.finditer(folded) if not any(a <= m.start() < b for a, b in spans)
-    ]
+    matches = list(_NUM_TOKEN.finditer(folded))
+    if spans:  # most texts have no date: no per-token test then
+        matches = [m for m in matches if not any(a <= m.start() < b for a, b in spans)]
     tokens = [m.group() for m in matches]
     found: list[Quantity] = []
     i = 0
