@@ -276,11 +276,11 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
     context = project_context(
         article.project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
     )
-    wanted = _claims_to_score(article, passages, config)
-    claims = list(Claim.objects.filter(pk__in=list(wanted)).only("pk", "statement"))
-    queries = claim_queries(claims, context)
     units = passage_units(passages, context)
     whole = np.stack([u[0].vector for u in units])
+    wanted = _claims_to_score(article, passages, whole, config)
+    claims = list(Claim.objects.filter(pk__in=list(wanted)).only("pk", "statement"))
+    queries = claim_queries(claims, context)
     rows: list[writes.CandidateRow] = []
     floor = config["weights"]["semantic_floor"]
     for claim in claims:
@@ -304,12 +304,15 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
 
 
 def _claims_to_score(
-    article: Article, passages: list[dict[str, Any]], config: dict[str, Any]
+    article: Article, passages: list[dict[str, Any]], whole: np.ndarray, config: dict[str, Any]
 ) -> dict[int, set[int]]:
     """Claim id -> indexes of the article's passages that retrieved it, plus the passages of
     its pending candidates here (re-scored rather than dropped)."""
     retrieved = retrieval.claims_for_passages(
-        project_id=article.project_id, article_id=article.pk, k=config["claims_per_passage"]
+        project_id=article.project_id,
+        article_id=article.pk,
+        vectors={p["id"]: vector for p, vector in zip(passages, whole, strict=True)},
+        k=config["claims_per_passage"],
     )
     index = {p["id"]: i for i, p in enumerate(passages)}
     wanted: dict[int, set[int]] = defaultdict(set)

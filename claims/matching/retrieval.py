@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -20,6 +22,7 @@ from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
 from annotations.models import TEXT_SEARCH_CONFIG, Passage
+from annotations.services.embeddings import unpack_vectors
 from claims.matching.normalizers import STOPWORDS, AliasTable, fold, stem
 from claims.matching.signals import Vocabulary, lexical_terms
 from claims.models import Claim
@@ -202,52 +205,67 @@ CROSS JOIN LATERAL (
 ) c
 WHERE p.article_id = %(article)s AND q.query IS NOT NULL
 """
-# The passages marked as mentions elsewhere in the project are few beside all passages:
-# compared exactly, once, rather than an HNSW scan of the whole archive per passage.
-_CLAIMS_MENTIONED_NEARBY = """
-WITH marked AS MATERIALIZED (
-    SELECT DISTINCT o.embedding, m.claim_id FROM annotations_annotation m
-    JOIN annotations_article a ON a.id = m.article_id
-    JOIN annotations_passage o
-      ON o.article_id = m.article_id AND m.start < o."end" AND o.start < m."end"
-    WHERE a.project_id = %(project)s AND m.article_id <> %(article)s
-      AND m.claim_id IS NOT NULL AND o.embedding IS NOT NULL
-)
-SELECT p.id, x.claim_id FROM annotations_passage p
-CROSS JOIN LATERAL (
-    SELECT marked.claim_id FROM marked
-    WHERE (marked.embedding <=> p.embedding) < %(distance)s
-    ORDER BY marked.embedding <=> p.embedding LIMIT %(k)s
-) x
-WHERE p.article_id = %(article)s AND p.embedding IS NOT NULL
+# The passages marked as mentions elsewhere in the project are few beside all passages: read
+# once (their stored float16 vectors, far cheaper to read than the vector column) and compared
+# in memory, rather than an HNSW scan of the whole archive per passage.
+_MARKED_PASSAGES = """
+SELECT m.claim_id, o.unit_vectors, CASE WHEN o.unit_vectors IS NULL THEN o.embedding END
+FROM annotations_annotation m
+JOIN annotations_article a ON a.id = m.article_id
+JOIN annotations_passage o
+  ON o.article_id = m.article_id AND m.start < o."end" AND o.start < m."end"
+WHERE a.project_id = %(project)s AND m.article_id <> %(article)s
+  AND m.claim_id IS NOT NULL AND o.embedding IS NOT NULL
 """
 
 
 def claims_for_passages(
-    *, project_id: int, article_id: int, k: int, min_cosine: float = 0.5
+    *,
+    project_id: int,
+    article_id: int,
+    vectors: dict[int, np.ndarray],
+    k: int,
+    min_cosine: float = 0.5,
 ) -> dict[int, set[int]]:
     """Tracked claims each passage of a new article may state: passage id -> claim ids.
 
+    `vectors`: the article's passages (id -> unit vector).
     1. Claims whose statement is near the passage (kNN over Claim.embedding).
     2. Claims whose statement shares words with the passage (full-text search).
     3. Claims with a mention in another article near the passage (cosine >= min_cosine):
        the claim's own wording there may be closer to this article's than its statement is.
     """
     found: dict[int, set[int]] = {}
-    params = {"project": project_id, "article": article_id, "k": k, "distance": 1 - min_cosine}
+    params = {"project": project_id, "article": article_id, "k": k}
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # One scan per passage of the article: a short candidate list keeps loading cheap;
         # these lists only suggest claims, every one is then scored on all the passages.
         _tune_hnsw(max(40, 2 * k))
-        for sql, size in (
-            (_CLAIMS_NEAR_PASSAGES, k),
-            (_CLAIMS_SHARING_WORDS, k),
-            (_CLAIMS_MENTIONED_NEARBY, max(5, k // 2)),
-        ):
-            cursor.execute(sql, {**params, "k": size})
+        for sql in (_CLAIMS_NEAR_PASSAGES, _CLAIMS_SHARING_WORDS):
+            cursor.execute(sql, params)
             for passage_id, claim_id in cursor.fetchall():
                 found.setdefault(passage_id, set()).add(claim_id)
+        cursor.execute(_MARKED_PASSAGES, params)
+        marked = cursor.fetchall()
+    if marked and vectors:
+        claims = np.array([claim_id for claim_id, _, _ in marked])
+        others = np.stack(
+            [unpack_vectors(packed)[0] if packed else _vector(raw) for _, packed, raw in marked]
+        )
+        ids = list(vectors)
+        cosines = np.stack([vectors[pk] for pk in ids]) @ others.T
+        for row, passage_id in enumerate(ids):
+            nearest = np.argsort(-cosines[row])[: max(5, k // 2)]
+            near = claims[nearest[cosines[row, nearest] >= min_cosine]]
+            if len(near):
+                found.setdefault(passage_id, set()).update(int(c) for c in near)
     return found
+
+
+def _vector(raw: Any) -> np.ndarray:
+    """A vector column read through a plain cursor: text ('[0.1,...]', valid JSON) unless the
+    connection registered pgvector's types."""
+    return np.asarray(json.loads(raw) if isinstance(raw, str) else raw, dtype=np.float32)
 
 
 def claims_near_claim(

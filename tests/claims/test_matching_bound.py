@@ -19,12 +19,58 @@ DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
 # Words that exercise every signal: names (and misspelt variants), titles, numbers in digits
 # and words, dates, quotations, negations and plain content words.
-_POOL = (
-    "Anna Kowalski Ana Kowalsky President Minister Jon Smith John Smyth Reuters "
-    "said says denied confirmed sent aid troops the a of in on not never "
-    "seven 7 1,200 twelve 3 percent million March 2021 May 5 2019 weeks months "
-    '"we will win" "no deal" battle lasted city port ferry strike'
-).split()
+_POOL = [
+    "Anna",
+    "Kowalski",
+    "Ana",
+    "Kowalsky",
+    "President",
+    "Minister",
+    "Jon",
+    "Smith",
+    "John",
+    "Smyth",
+    "Reuters",
+    "said",
+    "says",
+    "denied",
+    "confirmed",
+    "sent",
+    "aid",
+    "troops",
+    "the",
+    "a",
+    "of",
+    "in",
+    "on",
+    "not",
+    "never",
+    "seven",
+    "7",
+    "1,200",
+    "twelve",
+    "3",
+    "percent",
+    "million",
+    "March",
+    "2021",
+    "May",
+    "5",
+    "2019",
+    "weeks",
+    "months",
+    '"we',
+    "will",
+    'win"',
+    '"no',
+    'deal"',
+    "battle",
+    "lasted",
+    "city",
+    "port",
+    "ferry",
+    "strike",
+]
 
 
 def _vocabulary(texts: list[str]) -> Vocabulary:

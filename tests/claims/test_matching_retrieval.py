@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from annotations.models import Passage
@@ -98,6 +99,12 @@ def test_a_new_passage_near_a_marked_mention_brings_that_claim(project) -> None:
     near = Passage.objects.get(article=second, ordinal=0)
     far = Passage.objects.get(article=second, ordinal=1)
     # k=0 leaves out the statement's own kNN and full-text lists: only mentions nearby count
-    found = claims_for_passages(project_id=project.pk, article_id=second.pk, k=0)
+    vectors = {p.pk: np.asarray(p.embedding) for p in (near, far)}
+    found = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
     assert claim.pk in found.get(near.pk, set())
     assert claim.pk not in found.get(far.pk, set())
+
+    # A marked passage stored before clause vectors were kept is read from its vector column.
+    Passage.objects.filter(article=first).update(unit_vectors=None)
+    again = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
+    assert again == found
