@@ -10,7 +10,7 @@ import pytest
 from annotations.models import Passage
 from annotations.services import article_create, article_process
 from claims.matching.normalizers import stem
-from claims.matching.retrieval import ef_search, passages_for_claim, text_query
+from claims.matching.retrieval import MAX_GROUPS, ef_search, passages_for_claim, text_query
 from claims.matching.signals import Vocabulary
 
 
@@ -108,3 +108,14 @@ def test_a_new_passage_near_a_marked_mention_brings_that_claim(project) -> None:
     Passage.objects.filter(article=first).update(unit_vectors=None)
     again = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
     assert again == found
+
+
+def test_a_long_claim_in_a_large_archive_asks_for_few_groups_of_its_rarest_words() -> None:
+    words = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+    text = " ".join(words)
+    large = Vocabulary(df=Counter({stem(w): 50 + i for i, w in enumerate(words)}), n_docs=1_000_000)
+    groups = raw(text_query(text, large)).split("|")
+    assert 0 < len(groups) <= MAX_GROUPS
+    assert "hotel" not in raw(text_query(text, large))  # the commonest goes first
+    small = Vocabulary(df=Counter({stem(w): 2 for w in words}), n_docs=200)
+    assert len(raw(text_query(text, small)).split("|")) == 28  # all pairs of eight words
