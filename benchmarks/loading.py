@@ -72,6 +72,21 @@ class LoadingResult:
                 for name, c in self.stage_costs.items()
             },
             "load_slowest_statements": self.statements,
+            **self._index_ceiling(),
+        }
+
+    def _index_ceiling(self) -> dict[str, float]:
+        """What storing and indexing the passages alone (the database time of processing:
+        mostly the HNSW inserts) allows: the ratio if nothing else in the pipeline cost
+        anything."""
+        stored = self.stage_costs.get("segment_embed_index")
+        if stored is None or not self.passages:
+            return {}
+        return {
+            "load_store_index_ms_per_passage": round(stored.db_s * 1000 / self.passages, 2),
+            "load_ratio_ceiling_store_index": round(
+                self.embed_bulk_s / (self.embed_bulk_s + stored.db_s), 3
+            ),
         }
 
 

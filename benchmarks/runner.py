@@ -263,6 +263,9 @@ def _assemble(
         "HNSW and GIN indexes are dropped before each bulk load and rebuilt after it; "
         "loading-pipeline articles insert into the live indexes.",
         "Matching latency = annotation_create + claims.matching.match_claim in-process.",
+        "load_ratio_ceiling_store_index: the load ratio if only the model and the database "
+        "time of storing the passages (their HNSW inserts, "
+        f"{load.get('load_store_index_ms_per_passage', '?')} ms per passage) cost anything.",
         f"API measured with {api['api_setup']['note']}; no Celery worker ran during it.",
     ]
     notes.append(

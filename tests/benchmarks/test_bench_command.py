@@ -54,6 +54,8 @@ def test_bench_prints_every_result_key_as_json_on_its_last_line(bench_run: tuple
 def test_bench_figures_are_sane(bench_run: tuple) -> None:
     result, _, _ = bench_run
     assert result["load_ratio"] > 0
+    assert 0 < result["loading"]["load_ratio_ceiling_store_index"] <= 1
+    assert result["loading"]["load_store_index_ms_per_passage"] > 0
     assert 0 < result["match_p50_ms"] <= result["match_p95_ms"]
     assert 0 <= result["hnsw_recall"] <= 1
     assert result["export_rows_per_s"] > 0
