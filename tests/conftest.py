@@ -141,9 +141,36 @@ def celery_worker_process(
 @pytest.fixture
 def worker(
     celery_worker_process: subprocess.Popen[bytes], transactional_db: None
-) -> subprocess.Popen[bytes]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """Use in tests that need the real worker: data must be committed for it to see it."""
-    return celery_worker_process
+    yield celery_worker_process
+    quiesce_database()
+
+
+# Other sessions on the test database: the worker's, and the live server's.
+_BUSY_SESSIONS = """
+SELECT pid, state FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+  AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')
+"""
+
+
+def quiesce_database(*, quiet_s: float = 0.5, timeout: float = 30) -> None:
+    """Before a transactional test's flush: wait until no other session has been inside a
+    transaction for `quiet_s` (the worker finishing a task the test queued), then end any
+    that never finishes. TRUNCATE takes every table's lock in turn; a task in the middle of
+    a transaction that reads several tables can deadlock with it."""
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(_BUSY_SESSIONS)
+            if cursor.fetchall():
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                return
+            time.sleep(0.05)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({_BUSY_SESSIONS}) AS busy")
 
 
 def wait_for(predicate: Callable[[], Any], *, timeout: float = 60, interval: float = 0.25) -> Any:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.browser.helpers import PASSWORD
+from tests.conftest import quiesce_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,6 +61,7 @@ def page(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any
     page.js_errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()
+    quiesce_database()  # the session's worker may be matching what the test marked
 
 
 @pytest.fixture
