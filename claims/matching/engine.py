@@ -29,7 +29,7 @@ from claims.matching.queries import (
     passage_units,
 )
 from claims.matching.scoring import score, score_bound
-from claims.matching.signals import lexical_bound, pair_signals
+from claims.matching.signals import detail_signals, lexical_bound, pair_signals
 from claims.models import CandidateState, Claim, ClaimRelation, MatchCandidate
 from claims.services.claims import TASK_MATCH_CLAIM
 from common.outbox import enqueue
@@ -73,9 +73,10 @@ def _score_passage(
     the claim are scored against the claim wordings nearest to them. None when no pair can
     reach `floor` (the store floor): the embedding calls every unit unrelated to every wording
     (below `semantic_floor`: without meaning in common, shared words alone cannot make a
-    match), or the pair's upper bound (scoring.score_bound) is below it. A pair whose bound
-    is below the best score found so far is skipped too: neither can change the result, and
-    full signals are the costly part."""
+    match), or the pair's upper bound (scoring.score_bound, first from the cosine and the
+    word sets, then with the exact numbers, dates and names) is below it. A pair whose bound
+    is not above the best score found so far is skipped too: neither can change the result,
+    and the wording's signals are the costly part."""
     matrix = query.vectors @ np.stack([u.vector for u in units]).T
     if float(matrix.max()) < weights["semantic_floor"]:
         return None
@@ -87,16 +88,15 @@ def _score_passage(
         unit = units[ui]
         for qi in np.argsort(-matrix[:, ui])[:QUERIES_PER_UNIT]:
             cosine = float(matrix[qi, ui])
-            bound = score_bound(
-                query.profiles[qi],
-                lexical_bound(query.profiles[qi], unit.profile, context.vocab),
-                cosine,
-                weights,
-            )
-            if bound < floor or (best is not None and bound <= best.score):
+            profile = query.profiles[qi]
+            upper = lexical_bound(profile, unit.profile, context.vocab)
+            if _cannot_win(score_bound(profile, upper, cosine, weights), floor, best):
+                continue
+            details = detail_signals(profile, unit.profile, context.vocab)
+            if _cannot_win(score_bound(profile, upper, cosine, weights, details), floor, best):
                 continue
             signals = pair_signals(
-                query.profiles[qi], unit.profile, cosine=cosine, vocab=context.vocab
+                profile, unit.profile, cosine=cosine, vocab=context.vocab, details=details
             )
             value, parts = score(signals, weights)
             if best is None or value > best.score:
@@ -109,6 +109,10 @@ def _score_passage(
                 )
                 best = Scored(unit.passage_id, unit.article_id, unit.start, unit.end, value, detail)
     return best
+
+
+def _cannot_win(bound: float, floor: float, best: Scored | None) -> bool:
+    return bound < floor or (best is not None and bound <= best.score)
 
 
 def _evidence(detail: dict[str, Any]) -> dict[str, list[str]]:

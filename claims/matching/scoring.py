@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from claims.matching.signals import PairSignals, TextProfile
+from claims.matching.signals import DetailSignals, PairSignals, TextProfile
 
 
 def _clip(x: float) -> float:
@@ -51,8 +51,16 @@ def contributions(signals: PairSignals, weights: dict[str, float]) -> dict[str, 
         "agreement": w["agreement"] * math.sqrt(sem * lexical),
         "quote": w["quote"] * _clip((signals.quote - 0.8) / 0.2),
     }
+    out.update(_detail_contributions(signals, w))
+    return out
+
+
+def _detail_contributions(
+    signals: PairSignals | DetailSignals, w: dict[str, float]
+) -> dict[str, float]:
+    out = {}
     for name in ("numbers", "dates"):
-        found = signals.__dict__[name]
+        found = getattr(signals, name)
         total = len(found["match"]) + len(found["conflict"]) + len(found["missing"])
         out[name] = (
             w["detail_match"] * _share(found["match"], total)
@@ -89,12 +97,18 @@ def _boundable(w: dict[str, float]) -> bool:
 
 
 def score_bound(
-    query: TextProfile, lexical: dict[str, float], cosine: float, weights: dict[str, float]
+    query: TextProfile,
+    lexical: dict[str, float],
+    cosine: float,
+    weights: dict[str, float],
+    details: DetailSignals | None = None,
 ) -> float:
-    """An upper bound of score() for a pair, from its cosine and lexical_bound() alone: every
-    number, date and quote of the claim taken as found and no actor missing. A pair whose
-    bound is below what is needed (the store floor, or a better pair already scored) cannot
-    change the result, and is not scored."""
+    """An upper bound of score() for a pair, from its cosine and lexical_bound(): the quote
+    taken as found and, unless their exact `details` are given, every number and date of the
+    claim as found and no actor missing. A pair whose bound is below what is needed (the store
+    floor, or a better pair already scored) cannot change the result, and is not scored: the
+    engine tries the bound without details first, then with them (they cost less than the
+    wording's signals and sink most near misses)."""
     w = weights
     if not _boundable(w):
         return 1.0
@@ -103,12 +117,15 @@ def score_bound(
     query_side = (1 - content) * lexical["query_coverage"] + content * lexical["content_coverage"]
     share = w["passage_coverage_share"]
     lex = (1 - share) * query_side + share * lexical["passage_coverage"]
-    # The signed detail terms at their best: a positive weight earned, a negative one's
-    # penalty turned into a gain.
-    detail = max(0.0, w["detail_match"]) + max(0.0, -w["detail_conflict"])
-    detail += max(0.0, -w["detail_missing"])
     evidence = w["semantic"] * sem + w["lexical"] * lex + w["agreement"] * math.sqrt(sem * lex)
     evidence += w["quote"] if query.quotes else 0.0
-    evidence += detail * (bool(query.quantities) + bool(query.dates))
-    evidence += max(0.0, -w["actor_missing"]) + max(0.0, -w["actor_conflict"])
+    if details is not None:
+        evidence += sum(_detail_contributions(details, w).values())
+    else:
+        # The signed detail terms at their best: a positive weight earned, a negative one's
+        # penalty turned into a gain.
+        detail = max(0.0, w["detail_match"]) + max(0.0, -w["detail_conflict"])
+        detail += max(0.0, -w["detail_missing"])
+        evidence += detail * (bool(query.quantities) + bool(query.dates))
+        evidence += max(0.0, -w["actor_missing"]) + max(0.0, -w["actor_conflict"])
     return 1.0 / (1.0 + math.exp(-w["steepness"] * (evidence - w["bias"])))

@@ -359,14 +359,39 @@ class PairSignals:
         }
 
 
-def pair_signals(
-    query: TextProfile, passage: TextProfile, *, cosine: float, vocab: Vocabulary
-) -> PairSignals:
-    return PairSignals(
-        semantic=cosine,
-        lexical=lexical(query, passage, vocab),
+@dataclass(frozen=True)
+class DetailSignals:
+    """The signals that only count against or for a pair's details (numbers, dates, named
+    actors): cheaper than the wording's, and where most near misses lose their score."""
+
+    numbers: dict[str, list[Any]]
+    dates: dict[str, list[Any]]
+    actors: dict[str, list[Any]]
+
+
+def detail_signals(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> DetailSignals:
+    return DetailSignals(
         numbers=numbers(query, passage),
         dates=dates(query, passage),
         actors=actors_signal(query, passage, vocab),
+    )
+
+
+def pair_signals(
+    query: TextProfile,
+    passage: TextProfile,
+    *,
+    cosine: float,
+    vocab: Vocabulary,
+    details: DetailSignals | None = None,
+) -> PairSignals:
+    """Every signal of the pair (`details`: already computed, e.g. for scoring.score_bound)."""
+    details = details or detail_signals(query, passage, vocab)
+    return PairSignals(
+        semantic=cosine,
+        lexical=lexical(query, passage, vocab),
+        numbers=details.numbers,
+        dates=details.dates,
+        actors=details.actors,
         quote=quote_overlap(query, passage),
     )
