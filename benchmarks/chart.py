@@ -112,21 +112,23 @@ def _export(ax: Any, export: dict[str, Any]) -> None:
 
 
 def _loading(ax: Any, loading: dict[str, Any]) -> None:
-    """Total seconds for the same articles: the model alone (two ways) and the pipeline by stage."""
-    stages = loading.get("load_stage_s", {})
+    """Seconds for the same number of articles: the model alone, the pipeline in the worker's
+    pool (wall time), and one article after another, by stage."""
+    workers = loading.get("load_workers", "?")
     alone = {
-        "model alone\n(one call)": loading.get("load_embed_bulk_s", 0),
-        "model alone\n(per article)": loading.get("load_embed_per_article_s", 0),
+        "model\nalone": loading.get("load_embed_bulk_s", 0),
+        f"pipeline,\n{workers} processes": loading.get("load_pipeline_s", 0),
     }
-    ax.bar(list(alone), list(alone.values()), color="#36c")
+    ax.bar(list(alone), list(alone.values()), color=["#36c", "#c63"])
     bottom = 0.0
+    stages = loading.get("load_stage_s", {})
     for (name, seconds), colour in zip(stages.items(), ["#888", "#c63", "#3a3"], strict=False):
-        ax.bar(["pipeline"], [seconds], bottom=[bottom], color=colour, label=name)
+        ax.bar(["pipeline,\nsequential"], [seconds], bottom=[bottom], color=colour, label=name)
         bottom += seconds
     ax.set_ylabel("seconds for the loaded articles")
     ax.set_title(
-        f"Loading: ratio {loading.get('load_ratio', '?')} (one call), "
-        f"{loading.get('load_ratio_same_batches', '?')} (per article)",
+        f"Loading: ratio {loading.get('load_ratio', '?')} ({workers} processes), "
+        f"{loading.get('load_ratio_sequential', '?')} (sequential)",
         fontsize=10,
     )
     ax.tick_params(axis="x", labelsize=7)

@@ -1,17 +1,22 @@
 """Measurement 1: articles per second through the whole pipeline, as a ratio to the embedding
 model alone on the same passages.
 
-The pipeline is what a loaded article goes through, in-process as the worker runs it:
-extraction of an HTML page (`article_create_from_file`), segmentation + embedding + storage
-+ full-text indexing (`article_process`) and matching against the project's claims
-(`claims.matching.match_article`). The baseline embeds exactly the passages the pipeline will
-embed (found beforehand by extraction + segmentation, untimed) in one `embed()` call: the
-model's own best throughput at the configured batch size.
+The pipeline is what a loaded article goes through: extraction of an HTML page
+(`article_create_from_file`), segmentation + embedding + storage + full-text indexing
+(`article_process`) and matching against the project's claims (`claims.matching.match_article`).
+The baseline embeds exactly the passages the pipeline will embed (found beforehand by extraction
++ segmentation, untimed) in one `embed()` call on all cores: the model's own best throughput.
 
-Both are timed alternately, article by article, so a machine that gets busier half-way slows
-both sides alike; the ratio is of the summed times. `load_ratio` divides by the one-call
-baseline (the stricter); `load_ratio_same_batches` by the model on each article alone, as the
-worker calls it.
+Two ways of running the pipeline, each on its own articles:
+- `load_ratio`: as the product runs it, in a pool of WORKERS processes like the Celery worker's
+  (`-c 2`), each embedding on its share of the cores, so one article's database work and
+  matching overlap another's model pass (benchmarks.load_pool). Wall time of the batch.
+- `load_ratio_sequential`: one article after another in this process, on all cores; its stage
+  times and costs are the per-article breakdown (`load_stage_s`, `load_stage_costs`).
+
+Model and pipeline are timed alternately, round by round (and article by article in the
+sequential run), so a machine that gets busier half-way slows both sides alike; each ratio is of
+summed times. `load_ratio_same_batches` divides by the model on each article alone.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +33,7 @@ from annotations.services import article_create_from_file, article_process
 from annotations.services.embeddings import embed
 from annotations.services.extraction import extract_file
 from annotations.services.segmentation import split_passages
-from benchmarks import plans
+from benchmarks import load_pool, plans
 from benchmarks.breakdown import Costs, measured
 from benchmarks.corpus import NewsWriter, SyntheticArticle
 from claims import matching
@@ -35,32 +41,46 @@ from claims import matching
 logger = logging.getLogger("benchmarks")
 
 ROUNDS = 3
+WORKERS = 2  # the Celery worker's pool, as scripts/run starts it
+STAGES = ("extract_store", "segment_embed_index", "match")
 
 
 @dataclass
 class LoadingResult:
-    articles: int
-    passages: int
-    pipeline_s: float
-    embed_bulk_s: float
-    embed_per_article_s: float
-    stage_s: dict[str, float]
-    stage_costs: dict[str, Costs]
+    articles: int  # in each of the two runs
+    workers: int
+    passages: int  # of the pool's articles
+    pipeline_s: float  # wall time of the pool
+    embed_bulk_s: float  # the model alone on the pool's passages
+    sequential_passages: int
+    sequential_s: float
+    sequential_embed_bulk_s: float
+    sequential_embed_per_article_s: float
+    stage_s: dict[str, float]  # sequential run
+    stage_costs: dict[str, Costs]  # sequential run
+    pool_stage_s: dict[str, float]  # summed over the pool's processes
     load_average: float = 0.0
     statements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "load_ratio": round(self.embed_bulk_s / self.pipeline_s, 3),
-            "load_ratio_same_batches": round(self.embed_per_article_s / self.pipeline_s, 3),
+            "load_ratio_sequential": round(self.sequential_embed_bulk_s / self.sequential_s, 3),
+            "load_ratio_same_batches": round(
+                self.sequential_embed_per_article_s / self.sequential_s, 3
+            ),
+            "load_workers": self.workers,
             "load_articles": self.articles,
             "load_passages": self.passages,
             "load_pipeline_articles_per_s": round(self.articles / self.pipeline_s, 2),
             "load_embed_articles_per_s": round(self.articles / self.embed_bulk_s, 2),
-            "load_stage_s": {k: round(v, 2) for k, v in self.stage_s.items()},
-            "load_embed_bulk_s": round(self.embed_bulk_s, 2),
-            "load_embed_per_article_s": round(self.embed_per_article_s, 2),
             "load_pipeline_s": round(self.pipeline_s, 2),
+            "load_embed_bulk_s": round(self.embed_bulk_s, 2),
+            "load_pool_stage_s": {k: round(v, 2) for k, v in self.pool_stage_s.items()},
+            "load_sequential_s": round(self.sequential_s, 2),
+            "load_sequential_embed_bulk_s": round(self.sequential_embed_bulk_s, 2),
+            "load_embed_per_article_s": round(self.sequential_embed_per_article_s, 2),
+            "load_stage_s": {k: round(v, 2) for k, v in self.stage_s.items()},
             "load_average_1m": round(self.load_average, 2),
             "load_stage_costs": {
                 name: {
@@ -80,12 +100,14 @@ class LoadingResult:
         mostly the HNSW inserts) allows: the ratio if nothing else in the pipeline cost
         anything."""
         stored = self.stage_costs.get("segment_embed_index")
-        if stored is None or not self.passages:
+        if stored is None or not self.sequential_passages:
             return {}
         return {
-            "load_store_index_ms_per_passage": round(stored.db_s * 1000 / self.passages, 2),
+            "load_store_index_ms_per_passage": round(
+                stored.db_s * 1000 / self.sequential_passages, 2
+            ),
             "load_ratio_ceiling_store_index": round(
-                self.embed_bulk_s / (self.embed_bulk_s + stored.db_s), 3
+                self.sequential_embed_bulk_s / (self.sequential_embed_bulk_s + stored.db_s), 3
             ),
         }
 
@@ -95,9 +117,10 @@ def _passage_texts(article: SyntheticArticle) -> list[str]:
     return [span.text for span in split_passages(extracted.text)]
 
 
-def _run_pipeline(
+def run_pipeline(
     project: Project, article: SyntheticArticle, stage_s: dict[str, float], costs: dict[str, Costs]
 ) -> None:
+    """One article through the pipeline, in this process; adds its stage times and costs."""
     with measured() as create_costs:
         t0 = time.perf_counter()
         stored = article_create_from_file(
@@ -117,16 +140,15 @@ def _run_pipeline(
     stage_s["extract_store"] += t1 - t0
     stage_s["segment_embed_index"] += t2 - t1
     stage_s["match"] += t3 - t2
-    for name, part in (
-        ("extract_store", create_costs),
-        ("segment_embed_index", process_costs),
-        ("match", match_costs),
-    ):
-        total = costs.setdefault(name, Costs())
-        total.model_s += part.model_s
-        total.texts_embedded += part.texts_embedded
-        total.db_s += part.db_s
-        total.queries += part.queries
+    for name, part in zip(STAGES, (create_costs, process_costs, match_costs), strict=True):
+        _add(costs.setdefault(name, Costs()), part)
+
+
+def _add(total: Costs, part: Costs) -> None:
+    total.model_s += part.model_s
+    total.texts_embedded += part.texts_embedded
+    total.db_s += part.db_s
+    total.queries += part.queries
 
 
 def _statements(project: Project, article: SyntheticArticle) -> dict[str, list[dict[str, Any]]]:
@@ -140,56 +162,82 @@ def _statements(project: Project, article: SyntheticArticle) -> dict[str, list[d
     }
 
 
-def measure_loading(*, project: Project, writer: NewsWriter, articles: int) -> LoadingResult:
-    """Load `articles` new articles (plus one untimed warm-up) and time both sides.
+def measure_loading(
+    *, project: Project, writer: NewsWriter, articles: int, seed: int = 0, workers: int = WORKERS
+) -> LoadingResult:
+    """Load `articles` new articles through a pool of `workers` processes and `articles` more
+    one after another here (plus untimed warm-ups), timing the model alone beside each."""
+    pool = load_pool.start_pool(workers=workers, project_id=project.pk, seed=seed)
+    try:
+        return _measure(project, writer, articles, pool, workers)
+    finally:
+        pool.terminate()
+        pool.join()
 
-    Per article: the model alone on its passages, then the pipeline on it, so both see the
-    same machine within seconds of each other; per round also the model alone on all of the
-    round's passages in one call (its best batching).
-    """
-    corpus = [writer.article() for _ in range(articles + 1)]
+
+def _measure(
+    project: Project, writer: NewsWriter, articles: int, pool: Any, workers: int
+) -> LoadingResult:
+    corpus = [writer.article() for _ in range(2 * articles + 1)]
     texts = [_passage_texts(a) for a in corpus]
-    stage_s = {"extract_store": 0.0, "segment_embed_index": 0.0, "match": 0.0}
+    stage_s = dict.fromkeys(STAGES, 0.0)
+    pool_stage_s = dict.fromkeys(STAGES, 0.0)
     stage_costs: dict[str, Costs] = {}
     embed(texts[0])
-    _run_pipeline(project, corpus[0], dict(stage_s), {})  # model, caches, first queries
-    pipeline_s = embed_bulk_s = embed_each_s = 0.0
+    run_pipeline(project, corpus[0], dict(stage_s), {})  # model, caches, first queries
+    pooled = list(range(1, articles + 1))
+    sequential = list(range(articles + 1, 2 * articles + 1))
+    pipeline_s = embed_bulk_s = seq_s = seq_bulk_s = seq_each_s = 0.0
     per_round = -(-articles // ROUNDS)
     for r in range(ROUNDS):
-        chunk = list(range(1 + r * per_round, min(1 + (r + 1) * per_round, articles + 1)))
+        chunk = pooled[r * per_round : (r + 1) * per_round]
         if not chunk:
             continue
+        bulk = _time(lambda chunk=chunk: embed([t for i in chunk for t in texts[i]]))
         t0 = time.perf_counter()
-        embed([t for i in chunk for t in texts[i]])
-        bulk = time.perf_counter() - t0
-        each = piped = 0.0
-        for i in chunk:
-            t0 = time.perf_counter()
-            embed(texts[i])
-            t1 = time.perf_counter()
-            _run_pipeline(project, corpus[i], stage_s, stage_costs)
-            each += t1 - t0
-            piped += time.perf_counter() - t1
+        for part_s, _ in load_pool.run_articles(pool, project.pk, [corpus[i] for i in chunk]):
+            for name, seconds in part_s.items():
+                pool_stage_s[name] += seconds
+        piped = time.perf_counter() - t0
         embed_bulk_s += bulk
-        embed_each_s += each
         pipeline_s += piped
+        chunk = sequential[r * per_round : (r + 1) * per_round]
+        seq_bulk_s += _time(lambda chunk=chunk: embed([t for i in chunk for t in texts[i]]))
+        each = alone = 0.0
+        for i in chunk:
+            each += _time(lambda i=i: embed(texts[i]))
+            alone += _time(lambda i=i: run_pipeline(project, corpus[i], stage_s, stage_costs))
+        seq_each_s += each
+        seq_s += alone
         logger.info(
-            "loading round %d: model alone %.1f s (one call) / %.1f s (per article), "
-            "pipeline %.1f s",
+            "loading round %d: %d processes %.1f s (model alone %.1f s); one after another "
+            "%.1f s (model alone %.1f s)",
             r + 1,
-            bulk,
-            each,
+            workers,
             piped,
+            bulk,
+            alone,
+            each,
         )
-    statements = _statements(project, writer.article())
     return LoadingResult(
-        statements=statements,
+        statements=_statements(project, writer.article()),
         articles=articles,
-        passages=sum(len(t) for t in texts[1:]),
+        workers=workers,
+        passages=sum(len(texts[i]) for i in pooled),
         pipeline_s=pipeline_s,
         embed_bulk_s=embed_bulk_s,
-        embed_per_article_s=embed_each_s,
+        sequential_passages=sum(len(texts[i]) for i in sequential),
+        sequential_s=seq_s,
+        sequential_embed_bulk_s=seq_bulk_s,
+        sequential_embed_per_article_s=seq_each_s,
         stage_s=stage_s,
         stage_costs=stage_costs,
+        pool_stage_s=pool_stage_s,
         load_average=os.getloadavg()[0],
     )
+
+
+def _time(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started

@@ -39,7 +39,7 @@ class BenchConfig:
     out: Path
     skip_slow: bool = False
     seed: int = 7
-    torch_threads: int = 0  # 0: leave torch's default (one thread per core)
+    torch_threads: int = 0  # 0: the app's default (embeddings.model_threads)
 
     @property
     def sizes(self) -> list[int]:
@@ -109,6 +109,8 @@ def run(config: BenchConfig) -> dict[str, Any]:
     env = dict(os.environ, DATABASE_URL=url, CLAIMTRACK_BROKER_DIR=str(broker))
     env["DJANGO_SETTINGS_MODULE"] = _child_settings()
     env["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory and slows each one
+    if config.torch_threads:  # for the child and the loading pool's processes alike
+        env["CLAIMTRACK_TORCH_THREADS"] = str(config.torch_threads)
     try:
         child = subprocess.run(
             [sys.executable, str(BASE_DIR / "manage.py"), "bench", "--inner", *config.argv()],
@@ -184,10 +186,6 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
     from benchmarks.corpus import NewsWriter
 
     _setup_logging()
-    if config.torch_threads:
-        import torch
-
-        torch.set_num_threads(config.torch_threads)
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     project, editors = _people()
@@ -212,8 +210,10 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
         plan_texts.append(f"==== {size:,} passages ====\n{plan_text}")
         queries = recall.recall_queries(writer, base.sentences, config.recall_queries)
         recalls.append(recall.measure_recall(project=project, size=size, queries=queries).as_dict())
-    logger.info("loading %d articles through the pipeline", config.load_articles)
-    load = loading.measure_loading(project=project, writer=writer, articles=config.load_articles)
+    logger.info("loading 2 x %d articles through the pipeline", config.load_articles)
+    load = loading.measure_loading(
+        project=project, writer=writer, articles=config.load_articles, seed=config.seed
+    )
     logger.info("loading: %s", load.as_dict())
     api = api_load.measure_api(
         project=project, editors=editors, seconds=config.api_seconds, users=API_CLIENTS
@@ -263,8 +263,11 @@ def _assemble(
         "HNSW and GIN indexes are dropped before each bulk load and rebuilt after it; "
         "loading-pipeline articles insert into the live indexes.",
         "Matching latency = annotation_create + claims.matching.match_claim in-process.",
-        "load_ratio_ceiling_store_index: the load ratio if only the model and the database "
-        "time of storing the passages (their HNSW inserts, "
+        f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
+        "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
+        "cores; load_ratio_sequential: one article after another in one process.",
+        "load_ratio_ceiling_store_index: the sequential load ratio if only the model and the "
+        "database time of storing the passages (their HNSW inserts, "
         f"{load.get('load_store_index_ms_per_passage', '?')} ms per passage) cost anything.",
         f"API measured with {api['api_setup']['note']}; no Celery worker ran during it.",
     ]

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -24,6 +24,17 @@ def ensure_broker_folders() -> None:
 @app.on_after_configure.connect
 def _on_configure(sender: Celery, **kwargs: object) -> None:
     ensure_broker_folders()
+
+
+@worker_init.connect
+def _share_cores(sender: object, **kwargs: object) -> None:
+    """Runs in the worker's main process before its pool forks: each pool process embeds on
+    its share of the cores (a solo or thread pool shares one process: nothing to divide)."""
+    from annotations.services.embeddings import share_cores
+
+    concurrency = getattr(sender, "concurrency", None)
+    if isinstance(concurrency, int) and "prefork" in str(getattr(sender, "pool_cls", "")):
+        share_cores(concurrency)
 
 
 @worker_ready.connect

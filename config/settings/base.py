@@ -186,6 +186,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # Embeddings: the packaged all-MiniLM-L6-v2, loaded offline from site-packages.
 CLAIMTRACK_EMBEDDING_DIM = 384
 CLAIMTRACK_EMBEDDING_BATCH = env.int("CLAIMTRACK_EMBEDDING_BATCH", default=64)
+# Threads of the model per process. 0: the cores shared among a Celery worker's processes
+# (2 cores, -c 2: one each, so two articles embed side by side without oversubscribing), all
+# cores anywhere else.
+CLAIMTRACK_TORCH_THREADS = env.int("CLAIMTRACK_TORCH_THREADS", default=0)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -54,6 +54,12 @@ def test_bench_prints_every_result_key_as_json_on_its_last_line(bench_run: tuple
 def test_bench_figures_are_sane(bench_run: tuple) -> None:
     result, _, _ = bench_run
     assert result["load_ratio"] > 0
+    loading = result["loading"]
+    # both runs loaded their articles; the pool's ran in the worker's two processes
+    assert loading["load_workers"] == 2
+    assert loading["load_pipeline_s"] > 0 and loading["load_sequential_s"] > 0
+    assert loading["load_pool_stage_s"]["segment_embed_index"] > 0
+    assert loading["load_ratio_sequential"] > 0
     assert 0 < result["loading"]["load_ratio_ceiling_store_index"] <= 1
     assert result["loading"]["load_store_index_ms_per_passage"] > 0
     assert 0 < result["match_p50_ms"] <= result["match_p95_ms"]
