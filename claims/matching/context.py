@@ -83,6 +83,9 @@ class ProjectContext:
     counted_at: float = 0.0
     # Bumped when the alias table is rebuilt; text profiles are valid as long as it holds.
     aliases_version: int = 0
+    # The alias pairs the counted articles declare, with how many declare each: kept as
+    # articles come and go, so a sync need not walk every article of a large archive.
+    discovered: Counter[tuple[str, str]] = field(default_factory=Counter)
     _profiles: dict[str, tuple[int, TextProfile]] = field(default_factory=dict)
 
     def profile(self, text: str) -> TextProfile:
@@ -194,6 +197,7 @@ def _sync(context: ProjectContext, stamps: dict[int, tuple[Any, ...]]) -> None:
     discovered_before = _discovered(context)
     for pk in changed:
         stats = context.articles.pop(pk)
+        context.discovered.subtract(stats.aliases)
         vocab.df.subtract(stats.df)
         vocab.n_docs -= stats.n_docs
     texts = _passage_texts(added)
@@ -204,6 +208,7 @@ def _sync(context: ProjectContext, stamps: dict[int, tuple[Any, ...]]) -> None:
             else []
         )
         context.articles[pk] = _ArticleStats(stamps[pk], Counter(), 0, set(), found)
+        context.discovered.update(found)
     if not context.ready or _discovered(context) != discovered_before:
         _rebuild(context, texts)
         # A large project's counts are hundreds of thousands of long-lived objects: out of
@@ -230,7 +235,7 @@ def _passage_texts(article_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _discovered(context: ProjectContext) -> list[tuple[str, str]]:
-    return sorted({pair for stats in context.articles.values() for pair in stats.aliases})
+    return sorted(pair for pair, count in context.discovered.items() if count > 0)
 
 
 def _alias_table(context: ProjectContext) -> AliasTable:

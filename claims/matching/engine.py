@@ -68,6 +68,7 @@ def _score_passage(
     context: ProjectContext,
     weights: dict[str, float],
     floor: float,
+    vectors: np.ndarray | None = None,
 ) -> Scored | None:
     """Best (wording, unit) pair for one passage: the whole passage and its clause nearest to
     the claim are scored against the claim wordings nearest to them. None when no pair can
@@ -76,8 +77,11 @@ def _score_passage(
     match), or the pair's upper bound (scoring.score_bound, first from the cosine and the
     word sets, then with the exact numbers, dates and names) is below it. A pair whose bound
     is not above the best score found so far is skipped too: neither can change the result,
-    and the wording's signals are the costly part."""
-    matrix = query.vectors @ np.stack([u.vector for u in units]).T
+    and the wording's signals are the costly part. `vectors`: the units' vectors stacked, when
+    the caller scores the passage against many claims."""
+    if vectors is None:
+        vectors = np.stack([u.vector for u in units])
+    matrix = query.vectors @ vectors.T
     if float(matrix.max()) < weights["semantic_floor"]:
         return None
     chosen = [0]
@@ -281,7 +285,8 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
         article.project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
     )
     units = passage_units(passages, context)
-    whole = np.stack([u[0].vector for u in units])
+    stacked = [np.stack([u.vector for u in own]) for own in units]
+    whole = np.stack([vectors[0] for vectors in stacked])
     wanted = _claims_to_score(article, passages, whole, config)
     claims = list(Claim.objects.filter(pk__in=list(wanted)).only("pk", "statement"))
     queries = claim_queries(claims, context)
@@ -297,7 +302,9 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
             key=lambda i: -cosines[i],
         )
         scored = [
-            _score_passage(query, units[i], context, config["weights"], config["store_floor"])
+            _score_passage(
+                query, units[i], context, config["weights"], config["store_floor"], stacked[i]
+            )
             for i in ranked[:MAX_PASSAGES_PER_CLAIM]
             if not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
         ]

@@ -57,3 +57,16 @@ def test_an_unchanged_project_costs_one_aggregate_query(project, django_assert_n
     project_context(project.pk)
     with django_assert_num_queries(2):  # the alias rows and the articles' fingerprint
         project_context(project.pk)
+
+
+def test_aliases_an_article_declares_come_and_go_with_it(project) -> None:
+    declaring = load(project, "The port of Lindby, known as Lindaby, reopened.", "Harbour Times")
+    load(project, "Ferries from Lindby resumed.", "Coast Gazette")
+    context = project_context(project.pk)
+    assert context.vocab.aliases.resolve("lindaby") == context.vocab.aliases.resolve("lindby")
+    version = context.aliases_version
+    declaring.delete()
+    context = project_context(project.pk, recount=True)
+    assert context.aliases_version > version  # the alias table was rebuilt without the pair
+    assert context.vocab.aliases.resolve("lindaby") != context.vocab.aliases.resolve("lindby")
+    assert +context.discovered == {}
