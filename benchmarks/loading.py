@@ -195,7 +195,7 @@ def _measure(
             continue
         bulk = _time(lambda chunk=chunk: embed([t for i in chunk for t in texts[i]]))
         t0 = time.perf_counter()
-        for part_s, _ in load_pool.run_articles(pool, project.pk, [corpus[i] for i in chunk]):
+        for part_s in load_pool.run_articles(pool, project.pk, [corpus[i] for i in chunk]):
             for name, seconds in part_s.items():
                 pool_stage_s[name] += seconds
         piped = time.perf_counter() - t0

@@ -43,9 +43,9 @@ _TERM = re.compile(r"[a-z0-9]{2,}")
 
 
 # The HNSW candidate list of a claim's passage search, as a multiple of k. With the passage
-# index built at m=24 (annotations.models), among a million passages (`manage.py bench`
-# sweeps it) 8k found 96.3% of the exact 50 nearest, 16k 98.4% for ~2.5 ms more. pgvector
-# caps it at 1000.
+# index built at m=32 (annotations.models), among a million passages (`manage.py bench`
+# sweeps it) 4k found 96.5-99.2% of the exact 50 nearest depending on the build, 16k 99.7%
+# for ~5 ms more. pgvector caps it at 1000.
 EF_SEARCH_PER_K = 16
 MAX_EF_SEARCH = 1000
 
