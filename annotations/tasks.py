@@ -7,6 +7,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from annotations.services.articles import TASK_PROCESS_ARTICLE
 from annotations.services.processing import article_mark_failed, article_process
+from annotations.services.vector_index import TASK_REBUILD_INDEX, rebuild
 from common.tasks import TRANSIENT_ERRORS
 
 # Only what is transient is retried; a bad article fails once and shows its error.
@@ -36,3 +37,9 @@ def process_article(article_id: int) -> None:
     except Exception as exc:
         article_mark_failed(article_id=article_id, error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(name=TASK_REBUILD_INDEX, acks_late=True, soft_time_limit=3 * 3600, time_limit=4 * 3600)
+def rebuild_passage_index() -> None:
+    """Idempotent: rebuilds only when due, and only one process at a time."""
+    rebuild()

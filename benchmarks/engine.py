@@ -3,11 +3,13 @@ recall is measured on the engine's own query at the engine's own settings.
 
 - k: `claims.matching.config.matching_config(project settings)["retrieval_k"]`;
 - the nearest-passages query: `claims.matching.retrieval.passages_for_claim` with no texts
-  (its semantic half alone), which sets hnsw.ef_search / iterative scan as the engine does;
-- ef_search: what that query set, read back inside the same transaction.
+  (its semantic half alone), which sets ivfflat.probes / iterative scan as the engine does;
+- probes: what that query set, read back inside the same transaction.
 
-If the engine lacks these (older engine), the bench falls back to its own query at pgvector's
-default ef_search and says so in `describe()`.
+The passage index is IVFFlat (annotations.services.vector_index); claims keep HNSW, whose
+settings the engine sets in the same statement and `engine_settings` reads back too (plans.py
+replays them all). If the engine lacks these (older engine), the bench falls back to its own
+query at pgvector's default probes and says so in `describe()`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,16 @@ import numpy as np
 from django.db import connection, transaction
 
 from annotations.models import Project
+from annotations.services import vector_index
 
 FALLBACK_K = 100
-FALLBACK_EF_SEARCH = 40  # pgvector's default
+# The settings the engine's searches change, read back after its query (None: not set).
+ENGINE_SETTINGS = (
+    "ivfflat.probes",
+    "ivfflat.iterative_scan",
+    "hnsw.ef_search",
+    "hnsw.iterative_scan",
+)
 
 _FALLBACK_SQL = (
     "SELECT p.id FROM annotations_passage p JOIN annotations_article a ON a.id = p.article_id "
@@ -67,35 +76,46 @@ def nearest_passages(project: Project, k: int) -> Callable[[np.ndarray], list[in
 
 
 def mirror_query(
-    project: Project, k: int, *, ef: int, iterative: str
+    project: Project, k: int, *, probes: int, iterative: str
 ) -> Callable[[np.ndarray], list[int]]:
-    """The engine's nearest-passage query shape at a chosen ef_search (for the sweep)."""
+    """The engine's nearest-passage query shape at a chosen ivfflat.probes (for the sweep)."""
 
     def query(vector: np.ndarray) -> list[int]:
         literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef)])
+            cursor.execute("SELECT set_config('ivfflat.probes', %s, true)", [str(probes)])
             if iterative != "off":
-                cursor.execute("SELECT set_config('hnsw.iterative_scan', %s, true)", [iterative])
+                cursor.execute("SELECT set_config('ivfflat.iterative_scan', %s, true)", [iterative])
             cursor.execute(_FALLBACK_SQL, [project.pk, literal, k])
             return [row[0] for row in cursor.fetchall()]
 
     return query
 
 
-def hnsw_settings(project: Project, k: int) -> dict[str, str]:
-    """hnsw.ef_search and hnsw.iterative_scan as the engine's query leaves them in its
-    transaction (run once on a zero vector inside an outer transaction, then read back)."""
+def engine_settings(project: Project, k: int) -> dict[str, str | None]:
+    """ENGINE_SETTINGS as the engine's query leaves them in its transaction (run once on a
+    unit vector inside an outer transaction, then read back)."""
     query = nearest_passages(project, k)
+    columns = ", ".join("current_setting(%s, true)" for _ in ENGINE_SETTINGS)
     with transaction.atomic():
         query(np.full(384, 1 / np.sqrt(384), dtype=np.float32))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('hnsw.ef_search'), "
-                "current_setting('hnsw.iterative_scan', true)"
-            )
-            ef, iterative = cursor.fetchone()
-    return {"ef_search": ef, "iterative_scan": iterative or "off"}
+            cursor.execute(f"SELECT {columns}", list(ENGINE_SETTINGS))
+            values = cursor.fetchone()
+    return dict(zip(ENGINE_SETTINGS, values, strict=True))
+
+
+def ann_settings(project: Project, k: int) -> dict[str, Any]:
+    """The passage index's lists now, and the probes and iterative scan the engine searches
+    it with."""
+    settings = engine_settings(project, k)
+    state = vector_index.index_state()
+    return {
+        "ann_index": "ivfflat",
+        "lists": state.lists if state else None,
+        "probes": int(settings["ivfflat.probes"] or 1),  # unset: pgvector's default, 1
+        "iterative_scan": settings["ivfflat.iterative_scan"] or "off",
+    }
 
 
 def uses_engine_query() -> bool:
@@ -114,5 +134,5 @@ def describe(project: Project) -> dict[str, Any]:
             if uses_engine_query()
             else "bench fallback query (engine has no passages_for_claim)"
         ),
-        **hnsw_settings(project, k),
+        **ann_settings(project, k),
     }

@@ -2,7 +2,8 @@
 
 For a few new mentions, every query match_claim runs is captured (Django's
 CaptureQueriesContext); queries are grouped by shape, and the slowest shapes are run again
-under EXPLAIN (ANALYZE, BUFFERS) with the HNSW settings the engine uses. The plans go to a text
+under EXPLAIN (ANALYZE, BUFFERS) with the index settings the engine's searches set (ivfflat.probes
+for passages, hnsw.ef_search for claims, iterative scans). The plans go to a text
 file beside the chart; the JSON gets the timings.
 """
 
@@ -33,13 +34,11 @@ def _shape(sql: str) -> str:
     return _LITERALS.sub("?", sql)[:160]
 
 
-def _explain(sql: str, settings: dict[str, str]) -> str:
+def _explain(sql: str, settings: dict[str, str | None]) -> str:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [settings["ef_search"]])
-        if settings.get("iterative_scan", "off") != "off":
-            cursor.execute(
-                "SELECT set_config('hnsw.iterative_scan', %s, true)", [settings["iterative_scan"]]
-            )
+        for name, value in settings.items():
+            if value is not None:  # None: the engine left it unset
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)  # EXPLAIN ANALYZE runs the statement: undo any write
@@ -78,7 +77,7 @@ def slowest_queries(
             entry["ms"] += float(query["time"]) * 1000
             entry["sql"] = query["sql"]
     ranked = sorted(shapes.items(), key=lambda kv: -kv[1]["ms"])[:TOP]
-    settings = engine.hnsw_settings(project, engine.retrieval_k(project))
+    settings = engine.engine_settings(project, engine.retrieval_k(project))
     summary, texts = [], []
     for shape, entry in ranked:
         summary.append(

@@ -1,12 +1,13 @@
-"""Measurement 2b: recall of the HNSW retrieval against exact search, at each size.
+"""Measurement 2b: recall of the passage ANN retrieval (pgvector IVFFlat) against exact search,
+at each size.
 
 The engine's own nearest-passage query (benchmarks.engine) runs twice per query vector: as
-the engine runs it (HNSW, at the engine's hnsw.ef_search), then in a transaction with index
+the engine runs it (IVFFlat, at the engine's ivfflat.probes), then in a transaction with index
 scans disabled, which makes PostgreSQL compute every distance (exact). Recall@k is the
 overlap of the two top-k sets, averaged; recall@10 compares the first ten.
 
-A sweep then runs the same query shape at larger ef_search values, to show what recall the
-engine would get for what latency.
+A sweep then runs the same query shape at other probes, to show what recall the engine would
+get for what latency.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from django.db import connection, transaction
 
 from annotations.models import Project
 from annotations.services.embeddings import embed
+from annotations.services.vector_index import INDEX_NAME
 from benchmarks import engine
 from benchmarks.corpus import NewsWriter, Sentence
 from benchmarks.sampling import percentile
 
 logger = logging.getLogger("benchmarks")
 
-# ef_search values tried beside the engine's (pgvector allows up to 1000).
-SWEEP = (200, 400, 800, 1000)
+# ivfflat.probes tried beside the engine's, each capped at the index's lists (all of them: exact).
+SWEEP = (5, 10, 20, 40, 80)
 
 
 def recall_queries(writer: NewsWriter, base: list[Sentence], count: int) -> np.ndarray:
@@ -42,11 +44,11 @@ def recall_queries(writer: NewsWriter, base: list[Sentence], count: int) -> np.n
 class RecallResult:
     size: int
     k: int
-    settings: dict[str, str]
+    settings: dict[str, Any]  # engine.ann_settings: ann_index, lists, probes, iterative_scan
     recall: float
     recall_at_10: float
     index_used: bool
-    hnsw_ms: list[float]
+    ann_ms: list[float]
     exact_ms: list[float]
     sweep: list[dict[str, Any]] = field(default_factory=list)
 
@@ -58,22 +60,22 @@ class RecallResult:
             "recall": round(self.recall, 4),
             "recall_at_10": round(self.recall_at_10, 4),
             "index_used": self.index_used,
-            "queries": len(self.hnsw_ms),
-            "hnsw_p50_ms": round(percentile(self.hnsw_ms, 50), 2),
-            "hnsw_p95_ms": round(percentile(self.hnsw_ms, 95), 2),
+            "queries": len(self.ann_ms),
+            "ann_p50_ms": round(percentile(self.ann_ms, 50), 2),
+            "ann_p95_ms": round(percentile(self.ann_ms, 95), 2),
             "exact_p50_ms": round(percentile(self.exact_ms, 50), 1),
-            "ef_sweep": self.sweep,
+            "probes_sweep": self.sweep,
         }
 
 
-def _hnsw_scans() -> int:
-    """How often the passage HNSW index has been scanned (this backend's counts flushed)."""
+def _ann_scans() -> int:
+    """How often the passage IVFFlat index has been scanned (this backend's counts flushed)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = %s",
-            ["passage_embedding_hnsw"],
+            [INDEX_NAME],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else 0
@@ -91,17 +93,19 @@ def _overlap(found: list[int], truth: list[int]) -> float:
 
 
 def _sweep(
-    project: Project, k: int, settings: dict[str, str], queries: np.ndarray, exact: list[list[int]]
+    project: Project, k: int, settings: dict[str, Any], queries: np.ndarray, exact: list[list[int]]
 ) -> list[dict[str, Any]]:
-    base_ef = int(settings["ef_search"])
+    lists = settings["lists"] or 1
     rows = []
-    for ef in sorted({base_ef, *SWEEP}):
-        query = engine.mirror_query(project, k, ef=ef, iterative=settings["iterative_scan"])
+    for probes in sorted({settings["probes"], *(min(p, lists) for p in SWEEP)}):
+        query = engine.mirror_query(project, k, probes=probes, iterative=settings["iterative_scan"])
         times: list[float] = []
+        scans = _ann_scans()
         found = [_timed(query, q, times) for q in queries]
         rows.append(
             {
-                "ef_search": ef,
+                "probes": probes,
+                "index_used": _ann_scans() > scans,  # probing every list, a scan is cheaper
                 "recall": round(
                     float(np.mean([_overlap(f, e) for f, e in zip(found, exact, strict=True)])), 4
                 ),
@@ -113,15 +117,15 @@ def _sweep(
 
 
 def measure_recall(*, project: Project, size: int, queries: np.ndarray) -> RecallResult:
-    """Recall@k and @10 of the engine's query; then the ef_search sweep."""
+    """Recall@k and @10 of the engine's query; then the probes sweep."""
     k = engine.retrieval_k(project)
     nearest = engine.nearest_passages(project, k)
-    settings = engine.hnsw_settings(project, k)
-    hnsw_ms: list[float] = []
+    settings = engine.ann_settings(project, k)
+    ann_ms: list[float] = []
     exact_ms: list[float] = []
-    scans = _hnsw_scans()
-    approx = [_timed(nearest, q, hnsw_ms) for q in queries]
-    index_used = _hnsw_scans() > scans
+    scans = _ann_scans()
+    approx = [_timed(nearest, q, ann_ms) for q in queries]
+    index_used = _ann_scans() > scans
     exact = []
     for vector in queries:
         with transaction.atomic():
@@ -136,13 +140,15 @@ def measure_recall(*, project: Project, size: int, queries: np.ndarray) -> Recal
         recall=float(np.mean([_overlap(a, e) for a, e in pairs])),
         recall_at_10=float(np.mean([_overlap(a[:10], e[:10]) for a, e in pairs])),
         index_used=index_used,
-        hnsw_ms=hnsw_ms,
+        ann_ms=ann_ms,
         exact_ms=exact_ms,
     )
     result.sweep = _sweep(project, k, settings, queries, exact)
     logger.info(
-        "recall at %d passages: %.4f@%d, %.4f@10; sweep %s",
+        "recall at %d passages (%d lists, %d probes): %.4f@%d, %.4f@10; sweep %s",
         size,
+        settings["lists"] or 0,
+        settings["probes"],
         result.recall,
         k,
         result.recall_at_10,

@@ -179,7 +179,8 @@ def _growth_exponent(rows: list[dict[str, Any]], key: str) -> float | None:
 def run_inner(config: BenchConfig) -> dict[str, Any]:
     """1. Migrate the empty bench database; make the project and its people.
     2. Embed the base sentences; for each size: grow, rebuild indexes, time matching, recall.
-    3. At the largest size: loading ratio, then the API under load, then the export.
+    3. At the largest size: loading ratio (charged its share of the IVFFlat rebuild measured
+       there), then the API under load, then the export.
     4. Write the JSON result and the chart."""
     from benchmarks import api_load, engine, export, fill, loading, matching, plans, recall
     from benchmarks.chart import draw
@@ -210,9 +211,14 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
         plan_texts.append(f"==== {size:,} passages ====\n{plan_text}")
         queries = recall.recall_queries(writer, base.sentences, config.recall_queries)
         recalls.append(recall.measure_recall(project=project, size=size, queries=queries).as_dict())
+    rebuild = _product_rebuild()
     logger.info("loading 2 x %d articles through the pipeline", config.load_articles)
     load = loading.measure_loading(
-        project=project, writer=writer, articles=config.load_articles, seed=config.seed
+        project=project,
+        writer=writer,
+        articles=config.load_articles,
+        rebuild=rebuild,
+        seed=config.seed,
     )
     logger.info("loading: %s", load.as_dict())
     api = api_load.measure_api(
@@ -234,6 +240,107 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
     return result
 
 
+def _product_rebuild() -> Any:
+    """What the product's own rebuild of the passage index (REINDEX CONCURRENTLY, as its
+    background task runs it) costs at the largest size: the loading ratio is charged its
+    share."""
+    from annotations.services import vector_index
+    from benchmarks import loading
+
+    logger.info("timing the product's rebuild of the passage index")
+    report = vector_index.rebuild(force=True, concurrently=True)
+    return (
+        loading.RebuildCost(report.seconds, report.rows) if report.rebuilt else loading.NO_REBUILD
+    )
+
+
+def _corpus_note(real: int, perturbed: int) -> str:
+    from benchmarks.fill import BASE_SENTENCES
+
+    if not perturbed:
+        return f"All {real:,} bulk-loaded passages carry real embeddings of synthetic sentences."
+    return (
+        f"{real:,} passages carry real all-MiniLM-L6-v2 embeddings of synthetic sentences; "
+        f"{perturbed:,} (above {BASE_SENTENCES:,}) are perturbed copies of real embeddings "
+        "(Gaussian noise, renormalised, cosine 0.82-0.96 to their base) with the text of a "
+        "variant of the base sentence (one or two slots re-drawn); their clause-window "
+        "vectors are perturbed copies of their own vector."
+    )
+
+
+def _index_notes(ann: dict[str, Any], load: dict[str, Any]) -> list[str]:
+    """What the passage index is, how the product maintains it and what the bench charges."""
+    return [
+        "The passage vector index is pgvector IVFFlat (passage_embedding_ivfflat, cosine), not "
+        "HNSW: the key hnsw_recall keeps its name for compatibility and is the recall@k of the "
+        "engine's nearest-passage query through that IVFFlat index against exact search. "
+        f"At {ann['passages']:,} passages it is built with lists = {ann['lists']} and the "
+        f"engine reads ivfflat.probes = {ann['probes']} of them (iterative scan "
+        f"{ann['iterative_scan']}). "
+        "Claims keep their HNSW index.",
+        "The product builds the IVFFlat with lists = rows / 1000 (sqrt(rows) above 10^6, one "
+        "list below 10^4) and rebuilds it with more lists each time the passage table doubles "
+        "(a background task, REINDEX CONCURRENTLY), so a build at N rows serves the N/2 rows "
+        "added since the previous one.",
+        "IVFFlat and GIN indexes are dropped before each bulk load and rebuilt after it (the "
+        "IVFFlat with the lists for the rows then in the table, as the product's rebuild leaves "
+        "it); loading-pipeline articles insert into the live indexes.",
+        "load_ratio and load_ratio_sequential include the amortized rebuild: the product's "
+        "rebuild (ANALYZE + REINDEX CONCURRENTLY, annotations.services.vector_index.rebuild) "
+        f"timed at {load['load_index_rebuild_rows']:,} rows "
+        f"({load['load_index_rebuild_build_s']} s) x passages loaded / (rows / 2), "
+        f"{load['load_index_rebuild_charge_s']} s on the pool's run; without it: "
+        f"{load['load_ratio_without_rebuild']} and {load['load_ratio_sequential_without_rebuild']}.",
+    ]
+
+
+def _exact_note(recalls: list[dict[str, Any]]) -> list[str]:
+    """Where the planner chose not to use the IVFFlat index, recall is exact search's: say so."""
+    unused = [
+        f"{r['passages']:,} ({r['probes']} of {r['lists']} lists)"
+        for r in recalls
+        if not r["index_used"]
+    ]
+    if not unused:
+        return []
+    return [
+        "The planner did not use the IVFFlat index for the engine's query at "
+        f"{', '.join(unused)} passages (reading most lists costs more than a scan), so "
+        "hnsw_recall there is that of exact search, not of the index."
+    ]
+
+
+def _notes(
+    config: BenchConfig,
+    corpus_note: str,
+    recalls: list[dict[str, Any]],
+    load: dict[str, Any],
+    api: dict[str, Any],
+) -> list[str]:
+    ann = recalls[-1]
+    notes = [
+        corpus_note,
+        *_index_notes(ann, load),
+        *_exact_note(recalls),
+        "Matching latency = annotation_create + claims.matching.match_claim in-process.",
+        f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
+        "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
+        "cores; load_ratio_sequential: one article after another in one process.",
+        "load_ratio_ceiling_store_index: the sequential load ratio if only the model and the "
+        "database time of storing and indexing the passages (rows, IVFFlat and GIN inserts, "
+        f"{load.get('load_store_index_ms_per_passage', '?')} ms per passage, plus the amortized "
+        f"rebuild, {load.get('load_index_rebuild_ms_per_passage', '?')} ms per passage) cost "
+        "anything.",
+        f"API measured with {api['api_setup']['note']}; no Celery worker ran during it.",
+        "Headline keys: match_* and hnsw_recall (IVFFlat, see above) at the largest size; "
+        f"export_* at {config.export_sizes[1]:,} claims (rows/s of CSV, peak = worst format); "
+        "api_p95_ms = the worst endpoint's p95.",
+    ]
+    if config.skip_slow:
+        notes.append("--skip-slow: small samples; figures are a smoke test, not a benchmark.")
+    return notes
+
+
 def _assemble(
     config: BenchConfig,
     base: Any,
@@ -244,40 +351,12 @@ def _assemble(
     api: dict[str, Any],
     exports: dict[str, Any],
 ) -> dict[str, Any]:
-    from benchmarks.fill import BASE_SENTENCES
-
     small, large = (exports[str(s)] for s in config.export_sizes)
     real = sum(f["real"] for f in fills)
     perturbed = sum(f["perturbed"] for f in fills)
-    top = latencies[-1]
+    top, ann = latencies[-1], recalls[-1]
     peak_large = max(v["peak_mb"] for v in large.values())
     peak_small = max(v["peak_mb"] for v in small.values())
-    notes = [
-        f"{real:,} passages carry real all-MiniLM-L6-v2 embeddings of synthetic sentences; "
-        f"{perturbed:,} (above {BASE_SENTENCES:,}) are perturbed copies of real embeddings "
-        "(Gaussian noise, renormalised, cosine 0.82-0.96 to their base) with the text of a "
-        "variant of the base sentence (one or two slots re-drawn); their clause-window "
-        "vectors are perturbed copies of their own vector."
-        if perturbed
-        else f"All {real:,} bulk-loaded passages carry real embeddings of synthetic sentences.",
-        "HNSW and GIN indexes are dropped before each bulk load and rebuilt after it; "
-        "loading-pipeline articles insert into the live indexes.",
-        "Matching latency = annotation_create + claims.matching.match_claim in-process.",
-        f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
-        "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
-        "cores; load_ratio_sequential: one article after another in one process.",
-        "load_ratio_ceiling_store_index: the sequential load ratio if only the model and the "
-        "database time of storing the passages (their HNSW inserts, "
-        f"{load.get('load_store_index_ms_per_passage', '?')} ms per passage) cost anything.",
-        f"API measured with {api['api_setup']['note']}; no Celery worker ran during it.",
-    ]
-    notes.append(
-        "Headline keys: match_* and hnsw_recall at the largest size; export_* at "
-        f"{config.export_sizes[1]:,} claims (rows/s of CSV, peak = worst format); api_p95_ms = "
-        "the worst endpoint's p95."
-    )
-    if config.skip_slow:
-        notes.append("--skip-slow: small samples; figures are a smoke test, not a benchmark.")
     growth = _growth_exponent(latencies, "p95_ms")
     at_million = next((r for r in latencies if r["passages"] == 1_000_000), None)
     targets = {
@@ -291,9 +370,15 @@ def _assemble(
     return {
         "passages": config.passages,
         "load_ratio": load["load_ratio"],
+        "load_ratio_without_rebuild": load["load_ratio_without_rebuild"],
+        "load_index_rebuild_charge_s": load["load_index_rebuild_charge_s"],
         "match_p50_ms": top["p50_ms"],
         "match_p95_ms": top["p95_ms"],
-        "hnsw_recall": recalls[-1]["recall"],
+        # the passage ANN recall@k; the name stays for the checkers that read it
+        "hnsw_recall": ann["recall"],
+        "ann_index": ann["ann_index"],
+        "ann_lists": ann["lists"],
+        "ann_probes": ann["probes"],
         "export_rows_per_s": large["csv"]["rows_per_s"],
         "export_peak_mb": peak_large,
         "export_peak_mb_small": peak_small,
@@ -315,6 +400,6 @@ def _assemble(
             "model_sentences_per_s": round(base.sentences_per_s, 1) if not base.cached else None,
             "base_embeddings_cached": base.cached,
         },
-        "notes": notes,
+        "notes": _notes(config, _corpus_note(real, perturbed), recalls, load, api),
         "config": {k: str(v) for k, v in asdict(config).items()},
     }

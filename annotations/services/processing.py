@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations.models import Article, Passage, ProcessingState
+from annotations.services import vector_index
 from annotations.services.embeddings import embed_with_windows, pack_vectors
 from annotations.services.segmentation import Span, clause_windows, split_passages
 from common.outbox import enqueue
@@ -60,6 +61,7 @@ def article_process(*, article_id: int) -> Article | None:
             processing_state=ProcessingState.PROCESSED, processed_at=timezone.now()
         )
         enqueue(TASK_MATCH_ARTICLE, article_id)
+        vector_index.rebuild_check()
     article.refresh_from_db()
     return article
 

@@ -1,8 +1,9 @@
-"""Candidate generation in PostgreSQL: pgvector HNSW cosine kNN and full-text search.
+"""Candidate generation in PostgreSQL: pgvector cosine kNN and full-text search.
 
 Retrieval only decides what gets scored; it is generous (recall first) because scoring is where
 precision comes from. Both indexes live in the database, so every web and worker process shares
-them (Passage.embedding / Claim.embedding HNSW, Passage.search_vector / Claim.search_vector GIN).
+them (Passage.embedding IVFFlat, Claim.embedding HNSW, Passage.search_vector /
+Claim.search_vector GIN).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 import json
 import math
 import re
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,8 +23,9 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
-from annotations.models import TEXT_SEARCH_CONFIG, Passage
+from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG, Passage
 from annotations.services.embeddings import unpack_vectors
+from annotations.services.vector_index import search_probes
 from claims.matching.normalizers import STOPWORDS, AliasTable, fold, stem
 from claims.matching.signals import Vocabulary, lexical_terms
 from claims.models import Claim
@@ -42,10 +45,8 @@ COMMON_WORD_MIN_DOCS = 2_000
 _TERM = re.compile(r"[a-z0-9]{2,}")
 
 
-# The HNSW candidate list of a claim's passage search, as a multiple of k. With the passage
-# index built at m=32 (annotations.models), among a million passages (`manage.py bench`
-# sweeps it) 4k found 96.5-99.2% of the exact 50 nearest depending on the build, 16k 99.7%
-# for ~5 ms more. pgvector caps it at 1000.
+# The HNSW candidate list of a claim search (claims; passages use IVFFlat, whose probes come
+# from annotations.services.vector_index), as a multiple of k. pgvector caps it at 1000.
 EF_SEARCH_PER_K = 16
 MAX_EF_SEARCH = 1000
 
@@ -54,15 +55,19 @@ def ef_search(k: int) -> int:
     return min(MAX_EF_SEARCH, max(40, EF_SEARCH_PER_K * k))
 
 
-def _tune_hnsw(ef: int) -> None:
-    """Let the HNSW scan look further than its default 40, for recall and so that a project
-    filter (applied after the index scan) still leaves k rows; pgvector >= 0.8 can also
-    iterate the scan. One statement: it runs before every search."""
-    settings = "set_config('hnsw.ef_search', %s, true)"
+def _tune_ann(ef: int) -> None:
+    """Let the HNSW scan (claims) look further than its default 40 and the IVFFlat scan
+    (passages) read the lists vector_index says, for recall and so that a project filter
+    (applied after the index scan) still leaves k rows; pgvector >= 0.8 can also iterate
+    either scan. One statement (transaction-local settings): it runs before every search."""
+    settings = "set_config('hnsw.ef_search', %s, true), set_config('ivfflat.probes', %s, true)"
     if _iterative_scans():
-        settings += ", set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+        settings += (
+            ", set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+            ", set_config('ivfflat.iterative_scan', 'relaxed_order', true)"
+        )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {settings}", [str(ef)])
+        cursor.execute(f"SELECT {settings}", [str(ef), str(search_probes())])
 
 
 @functools.cache
@@ -80,7 +85,7 @@ def _iterative_scans() -> bool:
 def _nearest(queryset: QuerySet, vectors: Sequence[np.ndarray], k: int) -> list[int]:
     ids: dict[int, None] = {}
     with transaction.atomic(savepoint=False):
-        _tune_hnsw(ef_search(k))
+        _tune_ann(ef_search(k))
         for vector in vectors:
             rows = (
                 queryset.annotate(distance=CosineDistance("embedding", vector))
@@ -192,16 +197,8 @@ def passages_for_claim(
 
 
 # match_article retrieves for all passages of the new article in one statement per method
-# (LATERAL joins), instead of one round trip per passage.
-_CLAIMS_NEAR_PASSAGES = """
-SELECT p.id, c.id FROM annotations_passage p
-CROSS JOIN LATERAL (
-    SELECT c.id FROM claims_claim c
-    WHERE c.project_id = %(project)s AND c.embedding IS NOT NULL
-    ORDER BY c.embedding <=> p.embedding LIMIT %(k)s
-) c
-WHERE p.article_id = %(article)s AND p.embedding IS NOT NULL
-"""
+# (LATERAL joins), instead of one round trip per passage; the claims nearest each passage are
+# found in memory (see _claim_vectors).
 _CLAIMS_SHARING_WORDS = """
 SELECT p.id, c.id FROM annotations_passage p
 CROSS JOIN LATERAL (
@@ -250,13 +247,18 @@ def claims_for_passages(
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # One scan per passage of the article: a short candidate list keeps loading cheap;
         # these lists only suggest claims, every one is then scored on all the passages.
-        _tune_hnsw(max(40, 2 * k))
-        for sql in (_CLAIMS_NEAR_PASSAGES, _CLAIMS_SHARING_WORDS):
-            cursor.execute(sql, params)
-            for passage_id, claim_id in cursor.fetchall():
-                found.setdefault(passage_id, set()).add(claim_id)
+        cursor.execute(_CLAIMS_SHARING_WORDS, params)
+        for passage_id, claim_id in cursor.fetchall():
+            found.setdefault(passage_id, set()).add(claim_id)
         cursor.execute(_MARKED_PASSAGES, params)
         marked = cursor.fetchall()
+    claim_ids, matrix = _claim_vectors(project_id)
+    if len(claim_ids) and vectors and k:
+        ids = list(vectors)
+        cosines = np.stack([vectors[pk] for pk in ids]) @ matrix.T
+        nearest = np.argsort(-cosines, axis=1, kind="stable")[:, :k]
+        for row, passage_id in enumerate(ids):
+            found.setdefault(passage_id, set()).update(claim_ids[nearest[row]].tolist())
     if marked and vectors:
         claims = np.array([claim_id for claim_id, _, _ in marked])
         others = np.stack(
@@ -270,6 +272,40 @@ def claims_for_passages(
             if len(near):
                 found.setdefault(passage_id, set()).update(int(c) for c in near)
     return found
+
+
+# A worker keeps each project's claim vectors this long before reading them all again (a
+# statement edited meanwhile is read at once: its vector is fetched when its text changes).
+CLAIM_VECTORS_SECONDS = 60.0
+_claim_cache: dict[int, tuple[float, dict[int, tuple[str, np.ndarray]]]] = {}
+
+
+def _claim_vectors(project_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """The project's claims with an embedding: ids and unit vectors, stacked. The exact
+    nearest claims of 30 passages among thousands are a matrix product in memory; in
+    PostgreSQL each passage's search read every claim's vector again (~20 ms an article for
+    300 claims). Only claims not seen before (or whose statement changed) are read."""
+    rows = list(
+        Claim.objects.filter(project_id=project_id)
+        .exclude(embedding=None)
+        .values_list("pk", "statement")
+    )
+    now = time.monotonic()
+    stamp, known = _claim_cache.get(project_id, (now, {}))
+    if now - stamp > CLAIM_VECTORS_SECONDS:
+        stamp, known = now, {}
+    missing = [pk for pk, statement in rows if known.get(pk, ("",))[0] != statement]
+    if missing:
+        for pk, statement, vector in Claim.objects.filter(pk__in=missing).values_list(
+            "pk", "statement", "embedding"
+        ):
+            if vector is not None:
+                known[pk] = (statement, np.asarray(vector, dtype=np.float32))
+    _claim_cache[project_id] = (stamp, known)
+    present = [pk for pk, _ in rows if pk in known]
+    if not present:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    return np.array(present), np.stack([known[pk][1] for pk in present])
 
 
 def _vector(raw: Any) -> np.ndarray:

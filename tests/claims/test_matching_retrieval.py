@@ -120,3 +120,53 @@ def test_a_long_claim_in_a_large_archive_asks_for_few_groups_of_its_rarest_words
     assert "hotel" not in raw(text_query(text, large))  # the commonest goes first
     small = Vocabulary(df=Counter({stem(w): 2 for w in words}), n_docs=200)
     assert len(raw(text_query(text, small)).split("|")) == 28  # all pairs of eight words
+
+
+@pytest.mark.django_db
+def test_the_claims_nearest_a_passage_are_the_databases_exact_nearest(project) -> None:
+    from django.db import connection
+
+    from claims.matching import retrieval
+    from claims.matching.queries import claims_index
+    from tests.factories import ClaimFactory
+
+    statements = [
+        "The ferry strike entered its ninth week",
+        "Tourism in the harbour town fell sharply",
+        "The council approved a new bridge",
+        "Ferry crews rejected the pay offer",
+        "The mayor resigned on Friday",
+    ]
+    claims = [ClaimFactory(project=project, statement=s) for s in statements]
+    claims_index([c.pk for c in claims])
+    article = article_create(
+        project=project,
+        text="Dunmore's ferry strike is now in its ninth week.\nThe bridge vote passed.",
+        outlet="Coast Gazette",
+    )
+    article_process(article_id=article.pk)
+    passages = list(Passage.objects.filter(article=article))
+    vectors = {p.pk: np.asarray(p.embedding, dtype=np.float32) for p in passages}
+    retrieval._claim_cache.clear()
+    # k=2 and no marked mentions: the full-text list may add claims, the kNN list adds these
+    found = retrieval.claims_for_passages(
+        project_id=project.pk, article_id=article.pk, vectors=vectors, k=2
+    )
+    for passage in passages:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.id FROM claims_claim c, annotations_passage p WHERE p.id = %s "
+                "AND c.project_id = %s ORDER BY c.embedding <=> p.embedding LIMIT 2",
+                [passage.pk, project.pk],
+            )
+            exact = {row[0] for row in cursor.fetchall()}
+        assert exact <= found[passage.pk]
+
+    # A statement edited (and re-embedded) is read again, not served from the process cache.
+    ferry = claims[0]
+    ferry.statement = "The council approved a bridge over the river"
+    ferry.save()
+    claims_index([ferry.pk])
+    ids, matrix = retrieval._claim_vectors(project.pk)
+    stored = np.asarray(type(ferry).objects.get(pk=ferry.pk).embedding, dtype=np.float32)
+    assert np.allclose(matrix[ids.tolist().index(ferry.pk)], stored)

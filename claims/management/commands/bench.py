@@ -1,7 +1,8 @@
 """`manage.py bench --passages N [--out DIR] [--skip-slow]`: the performance benchmark (issue 7).
 
 Builds a throwaway synthetic project of N passages in its own database, measures loading,
-matching latency and HNSW recall, the claim-table export and the annotation API under load,
+matching latency and the recall of the passage vector index (IVFFlat; the key keeps the name
+hnsw_recall), the claim-table export and the annotation API under load,
 writes a PNG chart to DIR and prints one JSON object as its last line. The work is in
 benchmarks/ (see benchmarks.runner); this command only parses the arguments.
 """
