@@ -87,6 +87,9 @@ class ProjectContext:
     # articles come and go, so a sync need not walk every article of a large archive.
     discovered: Counter[tuple[str, str]] = field(default_factory=Counter)
     _profiles: dict[str, tuple[int, TextProfile]] = field(default_factory=dict)
+    # Claim queries built with this context (queries.claim_queries), by claim, wording and
+    # alias-table version: every new article is matched against the same claims.
+    queries: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def profile(self, text: str) -> TextProfile:
         """A text's profile; it depends on the alias table only, so it outlives new articles."""

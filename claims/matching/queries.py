@@ -23,6 +23,8 @@ from claims.models import Claim
 
 # Wordings of a claim used as queries: its statement and up to this many mentions.
 MAX_MENTION_QUERIES = 6
+# Claim queries kept per project context (a few kB each).
+QUERY_CACHE_SIZE = 20_000
 # Claims embedded per batch when indexing a project.
 INDEX_BATCH = 512
 
@@ -78,7 +80,9 @@ def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
 
 
 def claim_queries(claims: list[Claim], context: ProjectContext) -> dict[int, ClaimQuery]:
-    """Build the wordings of many claims with one embedding batch and one mention query."""
+    """Build the wordings of many claims with one embedding batch and one mention query.
+    A claim whose statement and mentions are unchanged since this process last built its
+    query, under the same alias table, gets that query again (context.queries)."""
     mentions: dict[int, list[tuple[int, int, int, int, str]]] = defaultdict(list)
     for pk, claim_id, article_id, start, end, exact in (
         Annotation.objects.filter(claim__in=claims)
@@ -86,6 +90,24 @@ def claim_queries(claims: list[Claim], context: ProjectContext) -> dict[int, Cla
         .values_list("pk", "claim_id", "article_id", "start", "end", "exact")
     ):
         mentions[claim_id].append((pk, article_id, start, end, exact))
+    keys = {
+        c.pk: (context.aliases_version, c.pk, c.statement, tuple(mentions[c.pk])) for c in claims
+    }
+    queries = {c.pk: context.queries[keys[c.pk]] for c in claims if keys[c.pk] in context.queries}
+    fresh = _build_queries([c for c in claims if c.pk not in queries], mentions, context)
+    if len(context.queries) + len(fresh) > QUERY_CACHE_SIZE:
+        context.queries.clear()
+    for pk, query in fresh.items():
+        context.queries[keys[pk]] = query
+    queries.update(fresh)
+    return queries
+
+
+def _build_queries(
+    claims: list[Claim],
+    mentions: dict[int, list[tuple[int, int, int, int, str]]],
+    context: ProjectContext,
+) -> dict[int, ClaimQuery]:
     wordings: dict[int, list[tuple[str, str]]] = {}
     for claim in claims:
         items = [("statement", claim.statement)]

@@ -70,3 +70,26 @@ def test_aliases_an_article_declares_come_and_go_with_it(project) -> None:
     assert context.aliases_version > version  # the alias table was rebuilt without the pair
     assert context.vocab.aliases.resolve("lindaby") != context.vocab.aliases.resolve("lindby")
     assert +context.discovered == {}
+
+
+def test_a_claim_query_is_reused_until_its_wording_or_the_aliases_change(project) -> None:
+    from claims.matching.queries import claim_queries
+    from claims.models import Alias
+    from claims.services import annotation_create
+
+    article = load(project, "The ferry strike in Lindby entered its ninth week.", "Harbour Times")
+    claim = annotation_create(article=article, start=0, end=24, statement="Ferry strike").claim
+    first = claim_queries([claim], project_context(project.pk))[claim.pk]
+    assert claim_queries([claim], project_context(project.pk))[claim.pk] is first
+
+    claim.statement = "The ferry strike goes on"
+    second = claim_queries([claim], project_context(project.pk))[claim.pk]
+    assert second is not first and second.texts[0] == "The ferry strike goes on"
+
+    annotation_create(article=article, start=25, end=50, claim=claim)
+    third = claim_queries([claim], project_context(project.pk))[claim.pk]
+    assert third is not second and len(third.texts) == 3
+
+    Alias.objects.create(project=project, canonical="Lindby", variant="Lindaby")
+    fourth = claim_queries([claim], project_context(project.pk))[claim.pk]
+    assert fourth is not third and fourth.texts == third.texts
