@@ -105,6 +105,9 @@ class TextProfile:
         default=None, repr=False
     )
     _weight: tuple[int, float] | None = field(default=None, repr=False)
+    _bound: tuple[int, list[tuple[str, float, bool, float]], float] | None = field(
+        default=None, repr=False
+    )
 
     @classmethod
     def build(cls, text: str, vocab: Vocabulary) -> TextProfile:
@@ -154,6 +157,33 @@ class TextProfile:
             total = sum(_term_weight(t, names, vocab) for t in self.terms)
             self._weight = (vocab.version, total)
         return self._weight[1]
+
+    def bound_terms(self, vocab: Vocabulary) -> list[tuple[str, float, bool, float]]:
+        """Per term, what lexical_bound adds when a passage has it: (term, its weight, whether
+        it is part of a name, its IDF if it is a content word else 0). A claim wording is
+        bounded against hundreds of passages under one vocabulary: computed once per version."""
+        if self._bound is None or self._bound[0] != vocab.version:
+            names = self.name_terms(vocab)
+            rows = [
+                (
+                    t,
+                    _term_weight(t, names, vocab),
+                    t in names,
+                    vocab.idf(t) if t not in names and t not in _TITLE_STEMS else 0.0,
+                )
+                for t in self.terms
+            ]
+            content = sum(
+                vocab.idf(t) for t in self.terms if t not in names and t not in _TITLE_STEMS
+            )
+            self._bound = (vocab.version, rows, content)
+        return self._bound[1]
+
+    def content_weight(self, vocab: Vocabulary) -> float:
+        """The summed IDF of the content words (not names or titles), as bound_terms counts."""
+        self.bound_terms(vocab)
+        assert self._bound is not None
+        return self._bound[2]
 
     def _named(self, vocab: Vocabulary) -> tuple[list[tuple[str, ...]], dict[str, int]]:
         if self._names is None or self._names[0] != vocab.version:
@@ -235,16 +265,16 @@ def lexical_bound(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -
     names anyone (lexical() gives it at most a similarity of 1). No name similarity: cheap;
     half a unit of lexical()'s last rounded place is added, so it is never below what lexical()
     returns."""
-    query_names = query.name_terms(vocab)
     names_in_passage = bool(passage.name_terms(vocab))
-    shared = c_weight = c_shared = 0.0
-    for term in query.terms:
-        found = term in passage.terms
-        if found or (names_in_passage and term in query_names):
-            shared += _term_weight(term, query_names, vocab)
-        if term not in query_names and term not in _TITLE_STEMS:
-            c_weight += vocab.idf(term)
-            c_shared += vocab.idf(term) if found else 0.0
+    terms = passage.terms
+    shared = c_shared = 0.0
+    for term, weight, is_name, content_idf in query.bound_terms(vocab):
+        found = term in terms
+        if found or (names_in_passage and is_name):
+            shared += weight
+        if found:
+            c_shared += content_idf
+    c_weight = query.content_weight(vocab)
     up = 5e-4
     return {
         "query_coverage": min(1.0, shared / (query.weight(vocab) or 1.0) + up),
