@@ -28,8 +28,15 @@ from claims.matching.queries import (
     claims_index,
     passage_units,
 )
-from claims.matching.scoring import score, score_bound
-from claims.matching.signals import detail_signals, lexical_bound, pair_signals
+from claims.matching.scoring import Bounds, score
+from claims.matching.signals import (
+    DetailSignals,
+    actors_signal,
+    dates,
+    lexical_bound,
+    numbers,
+    pair_signals,
+)
 from claims.models import CandidateState, Claim, ClaimRelation, MatchCandidate
 from claims.services.claims import TASK_MATCH_CLAIM
 from common.outbox import enqueue
@@ -66,43 +73,54 @@ def _score_passage(
     query: ClaimQuery,
     units: list[PassageUnit],
     context: ProjectContext,
-    weights: dict[str, float],
+    bounds: Bounds,
     floor: float,
-    vectors: np.ndarray | None = None,
+    matrix: np.ndarray | None = None,
 ) -> Scored | None:
     """Best (wording, unit) pair for one passage: the whole passage and its clause nearest to
     the claim are scored against the claim wordings nearest to them. None when no pair can
     reach `floor` (the store floor): the embedding calls every unit unrelated to every wording
     (below `semantic_floor`: without meaning in common, shared words alone cannot make a
-    match), or the pair's upper bound (scoring.score_bound, first from the cosine and the
-    word sets, then with the exact numbers, dates and names) is below it. A pair whose bound
-    is not above the best score found so far is skipped too: neither can change the result,
-    and the wording's signals are the costly part. `vectors`: the units' vectors stacked, when
-    the caller scores the passage against many claims."""
-    if vectors is None:
-        vectors = np.stack([u.vector for u in units])
-    matrix = query.vectors @ vectors.T
-    if float(matrix.max()) < weights["semantic_floor"]:
+    match), or the pair's upper bound (scoring.Bounds: from the cosine and the word sets, then
+    with the exact numbers and dates, then with the names) is below it. A pair whose bound is
+    not above the best score found so far is skipped too: neither can change the result, and
+    the wording's signals are the costly part. `matrix`: the cosines of the wordings (rows) and
+    the units (columns), when the caller computed them for many claims at once."""
+    if matrix is None:
+        matrix = query.vectors @ np.stack([u.vector for u in units]).T
+    if float(matrix.max()) < bounds.semantic_floor:
         return None
     chosen = [0]
     if len(units) > 1:
         chosen.append(1 + int(np.argmax(matrix[:, 1:].max(axis=0))))
     best: Scored | None = None
+    vocab = context.vocab
     for ui in chosen:
         unit = units[ui]
-        for qi in np.argsort(-matrix[:, ui])[:QUERIES_PER_UNIT]:
-            cosine = float(matrix[qi, ui])
-            profile = query.profiles[qi]
-            upper = lexical_bound(profile, unit.profile, context.vocab)
-            if _cannot_win(score_bound(profile, upper, cosine, weights), floor, best):
+        column = matrix[:, ui]
+        nearest = [0] if len(column) == 1 else np.argsort(-column)[:QUERIES_PER_UNIT].tolist()
+        for qi in nearest:
+            cosine = float(column[qi])
+            profile, other = query.profiles[qi], unit.profile
+            upper = lexical_bound(profile, other, vocab)
+            if _cannot_win(bounds.upper(profile, upper, cosine), floor, best):
                 continue
-            details = detail_signals(profile, unit.profile, context.vocab)
-            if _cannot_win(score_bound(profile, upper, cosine, weights, details), floor, best):
+            found = numbers(profile, other), dates(profile, other)
+            if _cannot_win(
+                bounds.upper(profile, upper, cosine, numbers=found[0], dates=found[1]), floor, best
+            ):
                 continue
-            signals = pair_signals(
-                profile, unit.profile, cosine=cosine, vocab=context.vocab, details=details
-            )
-            value, parts = score(signals, weights)
+            details = DetailSignals(*found, actors=actors_signal(profile, other, vocab))
+            if _cannot_win(
+                bounds.upper(
+                    profile, upper, cosine, numbers=found[0], dates=found[1], actors=details.actors
+                ),
+                floor,
+                best,
+            ):
+                continue
+            signals = pair_signals(profile, other, cosine=cosine, vocab=vocab, details=details)
+            value, parts = score(signals, bounds.weights)
             if best is None or value > best.score:
                 detail = signals.as_dict()
                 detail.update(
@@ -221,7 +239,7 @@ def match_claim(*, claim_id: int) -> int:
 def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
     claim.embedding = claims_index([claim.pk])[claim.pk]
     context = project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
-    query = claim_queries([claim], context)[claim.pk]
+    query = claim_queries({claim.pk: claim.statement}, context)[claim.pk]
     ids = retrieval.passages_for_claim(
         project_id=claim.project_id,
         vectors=list(query.vectors),
@@ -241,7 +259,8 @@ def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
     ]
     units = passage_units(passages, context)
     scored = [
-        _score_passage(query, u, context, config["weights"], config["store_floor"]) for u in units
+        _score_passage(query, u, context, Bounds(config["weights"]), config["store_floor"])
+        for u in units
     ]
     rows = _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
     written = writes.write_claim_passages(
@@ -285,37 +304,70 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
         article.project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
     )
     units = passage_units(passages, context)
-    stacked = [np.stack([u.vector for u in own]) for own in units]
-    whole = np.stack([vectors[0] for vectors in stacked])
-    wanted = _claims_to_score(article, passages, whole, config)
-    claims = list(Claim.objects.filter(pk__in=list(wanted)).only("pk", "statement"))
-    queries = claim_queries(claims, context)
-    rows: list[writes.CandidateRow] = []
-    floor = config["weights"]["semantic_floor"]
-    for claim in claims:
-        query = queries[claim.pk]
-        cosines = (query.vectors @ whole.T).max(axis=0)
-        if cosines.max() < floor:
+    # Every unit of the article in one matrix; a passage's units are columns starts[i]:ends[i]
+    # (its whole text first, then its clauses).
+    ends = np.cumsum([len(own) for own in units])
+    starts = ends - [len(own) for own in units]
+    unit_vectors = np.stack([u.vector for own in units for u in own])
+    known = retrieval.project_claims(article.project_id)
+    wanted = _claims_to_score(article, passages, unit_vectors[starts], config, known)
+    statements = _statements(wanted, known)
+    if not statements:
+        return writes.write_article_passages(
+            [], project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
+        )
+    queries = list(claim_queries(statements, context).values())
+    # The cosines of every claim wording with every unit, in one product; per claim, the best
+    # wording's cosine with each passage as a whole and with any of its units.
+    rows = np.cumsum([0] + [len(q.vectors) for q in queries])
+    cosines = np.concatenate([q.vectors for q in queries]) @ unit_vectors.T
+    whole = np.maximum.reduceat(cosines[:, starts], rows[:-1], axis=0)
+    any_unit = np.maximum.reduceat(np.maximum.reduceat(cosines, rows[:-1], axis=0), starts, axis=1)
+    nearest = np.argsort(-whole, axis=1, kind="stable")[:, :PASSAGES_PER_CLAIM]
+    bounds = Bounds(config["weights"])
+    found: list[writes.CandidateRow] = []
+    for c, query in enumerate(queries):
+        if whole[c].max() < bounds.semantic_floor:
             continue  # the embedding calls every passage unrelated: nothing to score
         ranked = sorted(
-            wanted[claim.pk] | set(np.argsort(-cosines)[:PASSAGES_PER_CLAIM].tolist()),
-            key=lambda i: -cosines[i],
+            wanted[query.claim_id] | set(nearest[c].tolist()), key=lambda i: -whole[c, i]
         )
         scored = [
             _score_passage(
-                query, units[i], context, config["weights"], config["store_floor"], stacked[i]
+                query,
+                units[i],
+                context,
+                bounds,
+                config["store_floor"],
+                cosines[rows[c] : rows[c + 1], starts[i] : ends[i]],
             )
             for i in ranked[:MAX_PASSAGES_PER_CLAIM]
-            if not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
+            if any_unit[c, i] >= bounds.semantic_floor
+            and not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
         ]
-        rows += _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
+        found += _rows(
+            query.claim_id, _select([s for s in scored if s is not None], config), config
+        )
     return writes.write_article_passages(
-        rows, project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
+        found, project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
     )
 
 
+def _statements(wanted: dict[int, set[int]], known: retrieval.ProjectClaims) -> dict[int, str]:
+    """The statements of the claims to score, in id order: read with the claims' vectors, or
+    (a claim that has none yet) from the database."""
+    unknown = [pk for pk in wanted if pk not in known.statements]
+    found = dict(Claim.objects.filter(pk__in=unknown).values_list("pk", "statement"))
+    found.update((pk, known.statements[pk]) for pk in wanted if pk in known.statements)
+    return {pk: found[pk] for pk in sorted(found)}
+
+
 def _claims_to_score(
-    article: Article, passages: list[dict[str, Any]], whole: np.ndarray, config: dict[str, Any]
+    article: Article,
+    passages: list[dict[str, Any]],
+    whole: np.ndarray,
+    config: dict[str, Any],
+    claims: retrieval.ProjectClaims,
 ) -> dict[int, set[int]]:
     """Claim id -> indexes of the article's passages that retrieved it, plus the passages of
     its pending candidates here (re-scored rather than dropped)."""
@@ -324,6 +376,7 @@ def _claims_to_score(
         article_id=article.pk,
         vectors={p["id"]: vector for p, vector in zip(passages, whole, strict=True)},
         k=config["claims_per_passage"],
+        claims=claims,
     )
     index = {p["id"]: i for i, p in enumerate(passages)}
     wanted: dict[int, set[int]] = defaultdict(set)

@@ -79,22 +79,25 @@ def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
     return vectors
 
 
-def claim_queries(claims: list[Claim], context: ProjectContext) -> dict[int, ClaimQuery]:
-    """Build the wordings of many claims with one embedding batch and one mention query.
-    A claim whose statement and mentions are unchanged since this process last built its
-    query, under the same alias table, gets that query again (context.queries)."""
+def claim_queries(statements: dict[int, str], context: ProjectContext) -> dict[int, ClaimQuery]:
+    """Build the wordings of many claims (id -> statement) with one embedding batch and one
+    mention query. A claim whose statement and mentions are unchanged since this process last
+    built its query, under the same alias table, gets that query again (context.queries)."""
     mentions: dict[int, list[tuple[int, int, int, int, str]]] = defaultdict(list)
     for pk, claim_id, article_id, start, end, exact in (
-        Annotation.objects.filter(claim__in=claims)
+        Annotation.objects.filter(claim_id__in=list(statements))
         .order_by("-created_at")
         .values_list("pk", "claim_id", "article_id", "start", "end", "exact")
     ):
         mentions[claim_id].append((pk, article_id, start, end, exact))
     keys = {
-        c.pk: (context.aliases_version, c.pk, c.statement, tuple(mentions[c.pk])) for c in claims
+        pk: (context.aliases_version, pk, statement, tuple(mentions[pk]))
+        for pk, statement in statements.items()
     }
-    queries = {c.pk: context.queries[keys[c.pk]] for c in claims if keys[c.pk] in context.queries}
-    fresh = _build_queries([c for c in claims if c.pk not in queries], mentions, context)
+    queries = {pk: context.queries[key] for pk, key in keys.items() if key in context.queries}
+    fresh = _build_queries(
+        {pk: s for pk, s in statements.items() if pk not in queries}, mentions, context
+    )
     if len(context.queries) + len(fresh) > QUERY_CACHE_SIZE:
         context.queries.clear()
     for pk, query in fresh.items():
@@ -104,27 +107,26 @@ def claim_queries(claims: list[Claim], context: ProjectContext) -> dict[int, Cla
 
 
 def _build_queries(
-    claims: list[Claim],
+    statements: dict[int, str],
     mentions: dict[int, list[tuple[int, int, int, int, str]]],
     context: ProjectContext,
 ) -> dict[int, ClaimQuery]:
     wordings: dict[int, list[tuple[str, str]]] = {}
-    for claim in claims:
-        items = [("statement", claim.statement)]
-        for pk, *_, exact in mentions[claim.pk]:
+    for pk, statement in statements.items():
+        items = [("statement", statement)]
+        for mention_pk, *_, exact in mentions[pk]:
             if exact not in {t for _, t in items} and len(items) <= MAX_MENTION_QUERIES:
-                items.append((f"mention {pk}", exact))
-        wordings[claim.pk] = items
+                items.append((f"mention {mention_pk}", exact))
+        wordings[pk] = items
     vectors = embed_texts([text for items in wordings.values() for _, text in items], context)
     queries: dict[int, ClaimQuery] = {}
     offset = 0
-    for claim in claims:
-        items = wordings[claim.pk]
+    for pk, items in wordings.items():
         marked: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for _, article_id, start, end, _ in mentions[claim.pk]:
+        for _, article_id, start, end, _ in mentions[pk]:
             marked[article_id].append((start, end))
-        queries[claim.pk] = ClaimQuery(
-            claim_id=claim.pk,
+        queries[pk] = ClaimQuery(
+            claim_id=pk,
             labels=[label for label, _ in items],
             texts=[text for _, text in items],
             vectors=vectors[offset : offset + len(items)],

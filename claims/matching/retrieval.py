@@ -15,6 +15,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -197,8 +198,8 @@ def passages_for_claim(
 
 
 # match_article retrieves for all passages of the new article in one statement per method
-# (LATERAL joins), instead of one round trip per passage; the claims nearest each passage are
-# found in memory (see _claim_vectors).
+# (LATERAL joins), instead of one round trip per passage; the claims nearest each passage, and
+# the marked passages nearest it, are found in memory (see project_claims, _marked_passages).
 _CLAIMS_SHARING_WORDS = """
 SELECT p.id, c.id FROM annotations_passage p
 CROSS JOIN LATERAL (
@@ -212,17 +213,23 @@ CROSS JOIN LATERAL (
 ) c
 WHERE p.article_id = %(article)s AND q.query IS NOT NULL
 """
-# The passages marked as mentions elsewhere in the project are few beside all passages: read
-# once (their stored float16 vectors, far cheaper to read than the vector column) and compared
-# in memory, rather than an HNSW scan of the whole archive per passage.
-_MARKED_PASSAGES = """
-SELECT m.claim_id, o.unit_vectors, CASE WHEN o.unit_vectors IS NULL THEN o.embedding END
+# The project's marks on claims, with what tells whether the passages under one changed: its
+# span, its claim, and when its article was last processed (which rewrites the passages).
+_MARKS = """
+SELECT m.id, m.claim_id, m.article_id, m.start, m."end", a.processed_at
 FROM annotations_annotation m
 JOIN annotations_article a ON a.id = m.article_id
+WHERE a.project_id = %(project)s AND m.claim_id IS NOT NULL
+ORDER BY m.id
+"""
+# The passages under the given marks: their stored float16 vectors, far cheaper to read than
+# the vector column (read only for passages stored before those were kept).
+_MARKED_PASSAGES = """
+SELECT m.id, o.unit_vectors, CASE WHEN o.unit_vectors IS NULL THEN o.embedding END
+FROM annotations_annotation m
 JOIN annotations_passage o
   ON o.article_id = m.article_id AND m.start < o."end" AND o.start < m."end"
-WHERE a.project_id = %(project)s AND m.article_id <> %(article)s
-  AND m.claim_id IS NOT NULL AND o.embedding IS NOT NULL
+WHERE m.id = ANY(%(marks)s) AND o.embedding IS NOT NULL
 """
 
 
@@ -233,11 +240,13 @@ def claims_for_passages(
     vectors: dict[int, np.ndarray],
     k: int,
     min_cosine: float = 0.5,
+    claims: ProjectClaims | None = None,
 ) -> dict[int, set[int]]:
     """Tracked claims each passage of a new article may state: passage id -> claim ids.
 
-    `vectors`: the article's passages (id -> unit vector).
-    1. Claims whose statement is near the passage (kNN over Claim.embedding).
+    `vectors`: the article's passages (id -> unit vector); `claims`: project_claims(), when
+    the caller has read them already.
+    1. Claims whose statement is near the passage (exact kNN over the claims' vectors).
     2. Claims whose statement shares words with the passage (full-text search).
     3. Claims with a mention in another article near the passage (cosine >= min_cosine):
        the claim's own wording there may be closer to this article's than its statement is.
@@ -250,27 +259,74 @@ def claims_for_passages(
         cursor.execute(_CLAIMS_SHARING_WORDS, params)
         for passage_id, claim_id in cursor.fetchall():
             found.setdefault(passage_id, set()).add(claim_id)
-        cursor.execute(_MARKED_PASSAGES, params)
-        marked = cursor.fetchall()
-    claim_ids, matrix = _claim_vectors(project_id)
-    if len(claim_ids) and vectors and k:
-        ids = list(vectors)
-        cosines = np.stack([vectors[pk] for pk in ids]) @ matrix.T
-        nearest = np.argsort(-cosines, axis=1, kind="stable")[:, :k]
+    if not vectors:
+        return found
+    ids = list(vectors)
+    passages = np.stack([vectors[pk] for pk in ids])
+    claims = claims if claims is not None else project_claims(project_id)
+    if len(claims.ids) and k:
+        nearest = np.argsort(-(passages @ claims.vectors.T), axis=1, kind="stable")[:, :k]
         for row, passage_id in enumerate(ids):
-            found.setdefault(passage_id, set()).update(claim_ids[nearest[row]].tolist())
-    if marked and vectors:
-        claims = np.array([claim_id for claim_id, _, _ in marked])
-        others = np.stack(
-            [unpack_vectors(packed)[0] if packed else _vector(raw) for _, packed, raw in marked]
-        )
-        ids = list(vectors)
-        cosines = np.stack([vectors[pk] for pk in ids]) @ others.T
+            found.setdefault(passage_id, set()).update(claims.ids[nearest[row]].tolist())
+    marked = _marked_passages(project_id)
+    others = marked.article_ids != article_id
+    if others.any():
+        owners, cosines = marked.claim_ids[others], passages @ marked.vectors[others].T
         for row, passage_id in enumerate(ids):
             nearest = np.argsort(-cosines[row])[: max(5, k // 2)]
-            near = claims[nearest[cosines[row, nearest] >= min_cosine]]
+            near = owners[nearest[cosines[row, nearest] >= min_cosine]]
             if len(near):
                 found.setdefault(passage_id, set()).update(int(c) for c in near)
+    return found
+
+
+@dataclass
+class MarkedPassages:
+    """The passages under the project's marks: per passage, the claim marked and the article."""
+
+    claim_ids: np.ndarray
+    article_ids: np.ndarray
+    vectors: np.ndarray
+    # mark id -> (its row of _MARKS, its passages' vectors)
+    marks: dict[int, tuple[tuple[Any, ...], list[np.ndarray]]] = field(default_factory=dict)
+
+
+_marked_cache: dict[int, MarkedPassages] = {}
+
+
+def _marked_passages(project_id: int) -> MarkedPassages:
+    """The vectors of the passages marked as mentions in the project, kept per process: the
+    marks are few beside all passages and change rarely beside the articles matched, so only
+    marks new or changed (span, claim, or their article processed again) are read, not every
+    marked passage for every new article (~15 ms at 300 marks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MARKS, {"project": project_id})
+        rows = {row[0]: tuple(row) for row in cursor.fetchall()}
+    cached = _marked_cache.get(project_id)
+    known = cached.marks if cached is not None else {}
+    missing = [pk for pk, row in rows.items() if known.get(pk, ((),))[0] != row]
+    if cached is not None and not missing and len(known) == len(rows):
+        return cached
+    marks = {pk: known[pk] for pk in rows if pk not in missing}
+    read: dict[int, list[np.ndarray]] = {pk: [] for pk in missing}
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(_MARKED_PASSAGES, {"marks": missing})
+            for pk, packed, raw in cursor.fetchall():
+                read[pk].append(unpack_vectors(packed)[0] if packed else _vector(raw))
+    marks.update({pk: (rows[pk], read[pk]) for pk in missing})
+    under = [(row[1], row[2], v) for pk in sorted(marks) for row, vs in [marks[pk]] for v in vs]
+    found = MarkedPassages(
+        claim_ids=np.array([c for c, _, _ in under], dtype=np.int64),
+        article_ids=np.array([a for _, a, _ in under], dtype=np.int64),
+        vectors=(
+            np.stack([v for _, _, v in under])
+            if under
+            else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        ),
+        marks=marks,
+    )
+    _marked_cache[project_id] = found
     return found
 
 
@@ -280,11 +336,21 @@ CLAIM_VECTORS_SECONDS = 60.0
 _claim_cache: dict[int, tuple[float, dict[int, tuple[str, np.ndarray]]]] = {}
 
 
-def _claim_vectors(project_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """The project's claims with an embedding: ids and unit vectors, stacked. The exact
+@dataclass
+class ProjectClaims:
+    """The project's claims with an embedding: ids, statements and unit vectors (rows)."""
+
+    ids: np.ndarray
+    statements: dict[int, str]
+    vectors: np.ndarray
+
+
+def project_claims(project_id: int) -> ProjectClaims:
+    """The project's claims with an embedding, their vectors kept per process. The exact
     nearest claims of 30 passages among thousands are a matrix product in memory; in
     PostgreSQL each passage's search read every claim's vector again (~20 ms an article for
-    300 claims). Only claims not seen before (or whose statement changed) are read."""
+    300 claims). Statements are read every time; only claims not seen before (or whose
+    statement changed) have their vector read."""
     rows = list(
         Claim.objects.filter(project_id=project_id)
         .exclude(embedding=None)
@@ -302,10 +368,16 @@ def _claim_vectors(project_id: int) -> tuple[np.ndarray, np.ndarray]:
             if vector is not None:
                 known[pk] = (statement, np.asarray(vector, dtype=np.float32))
     _claim_cache[project_id] = (stamp, known)
-    present = [pk for pk, _ in rows if pk in known]
+    present = [(pk, statement) for pk, statement in rows if pk in known]
     if not present:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return np.array(present), np.stack([known[pk][1] for pk in present])
+        return ProjectClaims(
+            np.zeros(0, dtype=np.int64), {}, np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        )
+    return ProjectClaims(
+        ids=np.array([pk for pk, _ in present]),
+        statements=dict(present),
+        vectors=np.stack([known[pk][1] for pk, _ in present]),
+    )
 
 
 def _vector(raw: Any) -> np.ndarray:

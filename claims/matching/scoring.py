@@ -58,23 +58,28 @@ def contributions(signals: PairSignals, weights: dict[str, float]) -> dict[str, 
 def _detail_contributions(
     signals: PairSignals | DetailSignals, w: dict[str, float]
 ) -> dict[str, float]:
-    out = {}
-    for name in ("numbers", "dates"):
-        found = getattr(signals, name)
-        total = len(found["match"]) + len(found["conflict"]) + len(found["missing"])
-        out[name] = (
-            w["detail_match"] * _share(found["match"], total)
-            - w["detail_conflict"] * min(1, len(found["conflict"]))
-            - w["detail_missing"] * _share(found["missing"], total)
-        )
-    act = signals.actors
+    out = {name: _found_contribution(getattr(signals, name), w) for name in ("numbers", "dates")}
+    out["actors"] = _actor_contribution(signals.actors, w)
+    return out
+
+
+def _found_contribution(found: dict[str, list[Any]], w: dict[str, float]) -> float:
+    """A claim's numbers (or dates) the passage states, contradicts or leaves out."""
+    total = len(found["match"]) + len(found["conflict"]) + len(found["missing"])
+    return (
+        w["detail_match"] * _share(found["match"], total)
+        - w["detail_conflict"] * min(1, len(found["conflict"]))
+        - w["detail_missing"] * _share(found["missing"], total)
+    )
+
+
+def _actor_contribution(act: dict[str, list[Any]], w: dict[str, float]) -> float:
     total = len(act["match"]) + len(act["variant"]) + len(act["missing"])
     # Each actor of the claim the passage does not name is one more piece of evidence against
     # (up to three); naming someone else instead weighs by the share of the claim's actors.
-    out["actors"] = -w["actor_missing"] * min(1.0, len(act["missing"]) / 3) - w[
-        "actor_conflict"
-    ] * _share(act["conflict"], total)
-    return out
+    return -w["actor_missing"] * min(1.0, len(act["missing"]) / 3) - w["actor_conflict"] * _share(
+        act["conflict"], total
+    )
 
 
 def score(signals: PairSignals, weights: dict[str, float]) -> tuple[float, dict[str, float]]:
@@ -96,6 +101,61 @@ def _boundable(w: dict[str, float]) -> bool:
     )
 
 
+class Bounds:
+    """Upper bounds of score() for a pair, from its cosine and lexical_bound(): the quote taken
+    as found, and each detail (numbers, dates, named actors) at its best unless given exactly.
+    A pair whose bound is below what is needed (the store floor, or a better pair already
+    scored) cannot change the result, and is not scored: the engine tries the bound without
+    details first, then with the numbers and dates (cheap, and where most near misses lose),
+    then with the actors too, before the wording's full signals. The weights' constants are
+    computed once: an article's matching bounds thousands of pairs."""
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        w = self.weights = weights
+        self.enabled = _boundable(w)
+        self.semantic_floor = w["semantic_floor"]
+        self.span = w["semantic_ceiling"] - w["semantic_floor"]
+        # The signed detail terms at their best: a positive weight earned, a negative one's
+        # penalty turned into a gain.
+        self.best_found = (
+            max(0.0, w["detail_match"])
+            + max(0.0, -w["detail_conflict"])
+            + max(0.0, -w["detail_missing"])
+        )
+        self.best_actors = max(0.0, -w["actor_missing"]) + max(0.0, -w["actor_conflict"])
+
+    def upper(
+        self,
+        query: TextProfile,
+        lexical: dict[str, float],
+        cosine: float,
+        *,
+        numbers: dict[str, list[Any]] | None = None,
+        dates: dict[str, list[Any]] | None = None,
+        actors: dict[str, list[Any]] | None = None,
+    ) -> float:
+        """The bound with the details given taken exactly and the others at their best."""
+        if not self.enabled:
+            return 1.0
+        w = self.weights
+        sem = _clip((cosine - self.semantic_floor) / self.span)
+        content = w["content_share"]
+        query_side = (1 - content) * lexical["query_coverage"] + content * lexical[
+            "content_coverage"
+        ]
+        share = w["passage_coverage_share"]
+        lex = (1 - share) * query_side + share * lexical["passage_coverage"]
+        evidence = w["semantic"] * sem + w["lexical"] * lex + w["agreement"] * math.sqrt(sem * lex)
+        evidence += w["quote"] if query.quotes else 0.0
+        for found, any_in_claim in ((numbers, query.quantities), (dates, query.dates)):
+            if found is not None:
+                evidence += _found_contribution(found, w)
+            elif any_in_claim:
+                evidence += self.best_found
+        evidence += self.best_actors if actors is None else _actor_contribution(actors, w)
+        return 1.0 / (1.0 + math.exp(-w["steepness"] * (evidence - w["bias"])))
+
+
 def score_bound(
     query: TextProfile,
     lexical: dict[str, float],
@@ -103,29 +163,14 @@ def score_bound(
     weights: dict[str, float],
     details: DetailSignals | None = None,
 ) -> float:
-    """An upper bound of score() for a pair, from its cosine and lexical_bound(): the quote
-    taken as found and, unless their exact `details` are given, every number and date of the
-    claim as found and no actor missing. A pair whose bound is below what is needed (the store
-    floor, or a better pair already scored) cannot change the result, and is not scored: the
-    engine tries the bound without details first, then with them (they cost less than the
-    wording's signals and sink most near misses)."""
-    w = weights
-    if not _boundable(w):
-        return 1.0
-    sem = _clip((cosine - w["semantic_floor"]) / (w["semantic_ceiling"] - w["semantic_floor"]))
-    content = w["content_share"]
-    query_side = (1 - content) * lexical["query_coverage"] + content * lexical["content_coverage"]
-    share = w["passage_coverage_share"]
-    lex = (1 - share) * query_side + share * lexical["passage_coverage"]
-    evidence = w["semantic"] * sem + w["lexical"] * lex + w["agreement"] * math.sqrt(sem * lex)
-    evidence += w["quote"] if query.quotes else 0.0
-    if details is not None:
-        evidence += sum(_detail_contributions(details, w).values())
-    else:
-        # The signed detail terms at their best: a positive weight earned, a negative one's
-        # penalty turned into a gain.
-        detail = max(0.0, w["detail_match"]) + max(0.0, -w["detail_conflict"])
-        detail += max(0.0, -w["detail_missing"])
-        evidence += detail * (bool(query.quantities) + bool(query.dates))
-        evidence += max(0.0, -w["actor_missing"]) + max(0.0, -w["actor_conflict"])
-    return 1.0 / (1.0 + math.exp(-w["steepness"] * (evidence - w["bias"])))
+    """Bounds(weights).upper() without details or with all of them (`details`)."""
+    if details is None:
+        return Bounds(weights).upper(query, lexical, cosine)
+    return Bounds(weights).upper(
+        query,
+        lexical,
+        cosine,
+        numbers=details.numbers,
+        dates=details.dates,
+        actors=details.actors,
+    )

@@ -79,17 +79,19 @@ def test_a_claim_query_is_reused_until_its_wording_or_the_aliases_change(project
 
     article = load(project, "The ferry strike in Lindby entered its ninth week.", "Harbour Times")
     claim = annotation_create(article=article, start=0, end=24, statement="Ferry strike").claim
-    first = claim_queries([claim], project_context(project.pk))[claim.pk]
-    assert claim_queries([claim], project_context(project.pk))[claim.pk] is first
+    first = claim_queries({claim.pk: claim.statement}, project_context(project.pk))[claim.pk]
+    assert (
+        claim_queries({claim.pk: claim.statement}, project_context(project.pk))[claim.pk] is first
+    )
 
     claim.statement = "The ferry strike goes on"
-    second = claim_queries([claim], project_context(project.pk))[claim.pk]
+    second = claim_queries({claim.pk: claim.statement}, project_context(project.pk))[claim.pk]
     assert second is not first and second.texts[0] == "The ferry strike goes on"
 
     annotation_create(article=article, start=25, end=50, claim=claim)
-    third = claim_queries([claim], project_context(project.pk))[claim.pk]
+    third = claim_queries({claim.pk: claim.statement}, project_context(project.pk))[claim.pk]
     assert third is not second and len(third.texts) == 3
 
     Alias.objects.create(project=project, canonical="Lindby", variant="Lindaby")
-    fourth = claim_queries([claim], project_context(project.pk))[claim.pk]
+    fourth = claim_queries({claim.pk: claim.statement}, project_context(project.pk))[claim.pk]
     assert fourth is not third and fourth.texts == third.texts

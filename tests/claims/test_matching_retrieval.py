@@ -7,8 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from annotations.models import Passage
+from annotations.models import Annotation, Passage
 from annotations.services import article_create, article_process
+from claims.matching import retrieval
 from claims.matching.normalizers import stem
 from claims.matching.retrieval import MAX_GROUPS, ef_search, passages_for_claim, text_query
 from claims.matching.signals import Vocabulary
@@ -107,8 +108,20 @@ def test_a_new_passage_near_a_marked_mention_brings_that_claim(project) -> None:
 
     # A marked passage stored before clause vectors were kept is read from its vector column.
     Passage.objects.filter(article=first).update(unit_vectors=None)
+    retrieval._marked_cache.clear()
     again = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
     assert again == found
+
+    # The marked passages are kept per process, but a mark moved to another claim, or
+    # removed, is seen by the next article.
+    other = annotation_create(article=first, start=0, end=9, statement="Ferries stop").claim
+    Annotation.objects.filter(claim=claim).update(claim=other)
+    moved = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
+    assert other.pk in moved[near.pk] and claim.pk not in moved.get(near.pk, set())
+    Annotation.objects.filter(article=first).delete()
+    assert (
+        claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0) == {}
+    )
 
 
 def test_a_long_claim_in_a_large_archive_asks_for_few_groups_of_its_rarest_words() -> None:
@@ -126,7 +139,6 @@ def test_a_long_claim_in_a_large_archive_asks_for_few_groups_of_its_rarest_words
 def test_the_claims_nearest_a_passage_are_the_databases_exact_nearest(project) -> None:
     from django.db import connection
 
-    from claims.matching import retrieval
     from claims.matching.queries import claims_index
     from tests.factories import ClaimFactory
 
@@ -167,6 +179,7 @@ def test_the_claims_nearest_a_passage_are_the_databases_exact_nearest(project) -
     ferry.statement = "The council approved a bridge over the river"
     ferry.save()
     claims_index([ferry.pk])
-    ids, matrix = retrieval._claim_vectors(project.pk)
+    known = retrieval.project_claims(project.pk)
     stored = np.asarray(type(ferry).objects.get(pk=ferry.pk).embedding, dtype=np.float32)
-    assert np.allclose(matrix[ids.tolist().index(ferry.pk)], stored)
+    assert np.allclose(known.vectors[known.ids.tolist().index(ferry.pk)], stored)
+    assert known.statements[ferry.pk] == "The council approved a bridge over the river"
