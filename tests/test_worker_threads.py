@@ -45,3 +45,11 @@ def test_the_setting_wins(settings) -> None:
     settings.CLAIMTRACK_TORCH_THREADS = 3
     _share_cores(sender=SimpleNamespace(concurrency=2, pool_cls="prefork"))
     assert embeddings.model_threads() == 3
+
+
+def test_a_worker_process_gives_numpy_one_blas_thread() -> None:
+    from threadpoolctl import threadpool_info
+
+    _share_cores(sender=SimpleNamespace(concurrency=2, pool_cls="prefork"))
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)

@@ -88,36 +88,32 @@ def _score_passage(
     the units (columns), when the caller computed them for many claims at once."""
     if matrix is None:
         matrix = query.vectors @ np.stack([u.vector for u in units]).T
-    if float(matrix.max()) < bounds.semantic_floor:
+    # A few wordings by a few units: plain lists are quicker to walk than arrays this small.
+    rows = matrix.tolist()
+    by_unit = [max(column) for column in zip(*rows, strict=True)]
+    if max(by_unit) < bounds.semantic_floor:
         return None
     chosen = [0]
-    if len(units) > 1:
-        chosen.append(1 + int(np.argmax(matrix[:, 1:].max(axis=0))))
+    if len(by_unit) > 1:
+        chosen.append(1 + max(range(len(by_unit) - 1), key=lambda u: by_unit[u + 1]))
     best: Scored | None = None
     vocab = context.vocab
     for ui in chosen:
         unit = units[ui]
-        column = matrix[:, ui]
-        nearest = [0] if len(column) == 1 else np.argsort(-column)[:QUERIES_PER_UNIT].tolist()
-        for qi in nearest:
-            cosine = float(column[qi])
+        order = sorted(range(len(rows)), key=lambda q: -rows[q][ui])
+        for qi in order[:QUERIES_PER_UNIT]:
+            cosine = rows[qi][ui]
             profile, other = query.profiles[qi], unit.profile
             upper = lexical_bound(profile, other, vocab)
-            if _cannot_win(bounds.upper(profile, upper, cosine), floor, best):
+            evidence = bounds.wording(profile, upper, cosine)
+            if _cannot_win(bounds.score(evidence + bounds.best_details(profile)), floor, best):
                 continue
             found = numbers(profile, other), dates(profile, other)
-            if _cannot_win(
-                bounds.upper(profile, upper, cosine, numbers=found[0], dates=found[1]), floor, best
-            ):
+            evidence += bounds.found(found[0]) + bounds.found(found[1])
+            if _cannot_win(bounds.score(evidence + bounds.best_actors), floor, best):
                 continue
             details = DetailSignals(*found, actors=actors_signal(profile, other, vocab))
-            if _cannot_win(
-                bounds.upper(
-                    profile, upper, cosine, numbers=found[0], dates=found[1], actors=details.actors
-                ),
-                floor,
-                best,
-            ):
+            if _cannot_win(bounds.score(evidence + bounds.actors(details.actors)), floor, best):
                 continue
             signals = pair_signals(profile, other, cosine=cosine, vocab=vocab, details=details)
             value, parts = score(signals, bounds.weights)

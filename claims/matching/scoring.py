@@ -102,58 +102,64 @@ def _boundable(w: dict[str, float]) -> bool:
 
 
 class Bounds:
-    """Upper bounds of score() for a pair, from its cosine and lexical_bound(): the quote taken
-    as found, and each detail (numbers, dates, named actors) at its best unless given exactly.
-    A pair whose bound is below what is needed (the store floor, or a better pair already
-    scored) cannot change the result, and is not scored: the engine tries the bound without
-    details first, then with the numbers and dates (cheap, and where most near misses lose),
-    then with the actors too, before the wording's full signals. The weights' constants are
-    computed once: an article's matching bounds thousands of pairs."""
+    """Upper bounds of score() for a pair, in stages: the evidence of the cosine and the word
+    sets (lexical_bound()) with the quote taken as found, plus each detail (numbers, dates,
+    named actors) at its best until it is known exactly. A pair whose bound is below what is
+    needed (the store floor, or a better pair already scored) cannot change the result, and
+    is not scored: the engine bounds a pair without details first, then with its numbers and
+    dates (cheap, and where most near misses lose), then with its actors too, before the
+    wording's full signals. The weights' constants are read once: matching one article bounds
+    thousands of pairs."""
 
     def __init__(self, weights: dict[str, float]) -> None:
         w = self.weights = weights
         self.enabled = _boundable(w)
         self.semantic_floor = w["semantic_floor"]
-        self.span = w["semantic_ceiling"] - w["semantic_floor"]
+        self._span = w["semantic_ceiling"] - w["semantic_floor"]
+        self._semantic, self._lexical, self._agreement = w["semantic"], w["lexical"], w["agreement"]
+        self._query = (1 - w["content_share"]) * (1 - w["passage_coverage_share"])
+        self._content = w["content_share"] * (1 - w["passage_coverage_share"])
+        self._passage = w["passage_coverage_share"]
+        self._steepness, self._bias = w["steepness"], w["bias"]
         # The signed detail terms at their best: a positive weight earned, a negative one's
         # penalty turned into a gain.
-        self.best_found = (
+        self._best_found = (
             max(0.0, w["detail_match"])
             + max(0.0, -w["detail_conflict"])
             + max(0.0, -w["detail_missing"])
         )
         self.best_actors = max(0.0, -w["actor_missing"]) + max(0.0, -w["actor_conflict"])
 
-    def upper(
-        self,
-        query: TextProfile,
-        lexical: dict[str, float],
-        cosine: float,
-        *,
-        numbers: dict[str, list[Any]] | None = None,
-        dates: dict[str, list[Any]] | None = None,
-        actors: dict[str, list[Any]] | None = None,
-    ) -> float:
-        """The bound with the details given taken exactly and the others at their best."""
+    def wording(self, query: TextProfile, lexical: dict[str, float], cosine: float) -> float:
+        """The evidence of the cosine and the coverages (at most lexical_bound()'s), with the
+        claim's quote, if it has one, taken as found."""
+        sem = _clip((cosine - self.semantic_floor) / self._span)
+        lex = (
+            self._query * lexical["query_coverage"]
+            + self._content * lexical["content_coverage"]
+            + self._passage * lexical["passage_coverage"]
+        )
+        evidence = (
+            self._semantic * sem + self._lexical * lex + self._agreement * math.sqrt(sem * lex)
+        )
+        return evidence + (self.weights["quote"] if query.quotes else 0.0)
+
+    def best_details(self, query: TextProfile) -> float:
+        """The most the claim's numbers, dates and actors can add."""
+        return self._best_found * (bool(query.quantities) + bool(query.dates)) + self.best_actors
+
+    def found(self, found: dict[str, list[Any]]) -> float:
+        """What the claim's numbers (or dates) found, contradicted or missing add."""
+        return _found_contribution(found, self.weights)
+
+    def actors(self, actors: dict[str, list[Any]]) -> float:
+        return _actor_contribution(actors, self.weights)
+
+    def score(self, evidence: float) -> float:
+        """The score of that evidence (1.0: the weights allow no bound)."""
         if not self.enabled:
             return 1.0
-        w = self.weights
-        sem = _clip((cosine - self.semantic_floor) / self.span)
-        content = w["content_share"]
-        query_side = (1 - content) * lexical["query_coverage"] + content * lexical[
-            "content_coverage"
-        ]
-        share = w["passage_coverage_share"]
-        lex = (1 - share) * query_side + share * lexical["passage_coverage"]
-        evidence = w["semantic"] * sem + w["lexical"] * lex + w["agreement"] * math.sqrt(sem * lex)
-        evidence += w["quote"] if query.quotes else 0.0
-        for found, any_in_claim in ((numbers, query.quantities), (dates, query.dates)):
-            if found is not None:
-                evidence += _found_contribution(found, w)
-            elif any_in_claim:
-                evidence += self.best_found
-        evidence += self.best_actors if actors is None else _actor_contribution(actors, w)
-        return 1.0 / (1.0 + math.exp(-w["steepness"] * (evidence - w["bias"])))
+        return 1.0 / (1.0 + math.exp(-self._steepness * (evidence - self._bias)))
 
 
 def score_bound(
@@ -163,14 +169,10 @@ def score_bound(
     weights: dict[str, float],
     details: DetailSignals | None = None,
 ) -> float:
-    """Bounds(weights).upper() without details or with all of them (`details`)."""
+    """The bound of a pair without its details or with all of them (`details`)."""
+    bounds = Bounds(weights)
+    evidence = bounds.wording(query, lexical, cosine)
     if details is None:
-        return Bounds(weights).upper(query, lexical, cosine)
-    return Bounds(weights).upper(
-        query,
-        lexical,
-        cosine,
-        numbers=details.numbers,
-        dates=details.dates,
-        actors=details.actors,
-    )
+        return bounds.score(evidence + bounds.best_details(query))
+    found = bounds.found(details.numbers) + bounds.found(details.dates)
+    return bounds.score(evidence + found + bounds.actors(details.actors))
