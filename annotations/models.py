@@ -11,9 +11,10 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from pgvector.django import IvfflatIndex, VectorField
+from pgvector.django import IvfflatIndex
 from simple_history.models import HistoricalRecords
 
+from common.fields import VectorField
 from common.models import TimeStampedModel
 
 EMBEDDING_DIM = 384  # all-MiniLM-L6-v2

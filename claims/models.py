@@ -9,10 +9,11 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import HnswIndex
 from simple_history.models import HistoricalRecords
 
 from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG
+from common.fields import VectorField
 from common.models import TimeStampedModel
 
 

@@ -1,0 +1,20 @@
+"""Model fields shared by the apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pgvector.django import VectorField as PgVectorField
+
+
+class VectorField(PgVectorField):
+    """pgvector's field; a numpy vector is sent as text with 9 significant digits, what a
+    float32 needs to be read back unchanged, instead of pgvector's str() of every value: three
+    times faster, and each processed article writes one per passage (~10 ms an article)."""
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            # %-formatting: twice as fast as a format spec here
+            return "[" + ",".join(["%.9g" % x for x in value.tolist()]) + "]"  # noqa: UP031
+        return super().get_prep_value(value)
