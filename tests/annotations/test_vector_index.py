@@ -142,3 +142,16 @@ def test_the_worker_rebuilds_the_index_after_an_article_doubles_the_table(
         )
         assert [row[0] for row in cursor.fetchall()] == [True]  # one index, valid
     assert Passage.objects.filter(article=article).exists()
+
+
+@pytest.mark.django_db
+def test_passage_vectors_stay_inline_in_their_rows() -> None:
+    """An exact scan reads each vector from the row, not through the TOAST table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'annotations_passage'::regclass AND attname = 'embedding'"
+        )
+        assert cursor.fetchone()[0] == "p"
