@@ -143,9 +143,8 @@ def project_context(
     if reusable and known is not None and known.fingerprint == fingerprint:
         known.counted_at = time.monotonic()
         return known
-    stamps = _stamps(processed, known, fingerprint) if known is not None else None
-    if stamps is None:
-        stamps = dict(_stamp_rows(processed))
+    delta = _delta(processed, known, fingerprint) if known is not None else None
+    stamps = None if delta is not None else dict(_stamp_rows(processed))
     with _lock:
         context = _contexts.get(project_id)
         if (
@@ -157,7 +156,10 @@ def project_context(
                 project_id, Vocabulary(), alias_rows=rows, discover=discover_aliases_in_text
             )
             _contexts[project_id] = context
-    _sync(context, stamps)
+    if delta is not None and context is known:
+        _sync(context, delta, complete=False)
+    else:
+        _sync(context, stamps if stamps is not None else dict(_stamp_rows(processed)))
     context.fingerprint = fingerprint
     context.counted_at = time.monotonic()
     return context
@@ -168,31 +170,43 @@ def _stamp_rows(articles: QuerySet[Article]) -> Iterator[tuple[int, tuple[Any, .
         yield pk, (processed_at, revision)
 
 
-def _stamps(
+def _delta(
     processed: QuerySet[Article], known: ProjectContext, fingerprint: tuple[Any, ...]
 ) -> dict[int, tuple[Any, ...]] | None:
-    """The stamps of the processed articles from what this process knows plus the articles
-    processed since (one indexed query instead of reading a row per article of a large
-    archive); None when that does not add up to the fingerprint (an article went away)."""
+    """The stamps of the articles processed since this process last looked (one indexed
+    query, not a row per article of a large archive), when they account for the fingerprint:
+    no article went away. None otherwise: then every stamp is read."""
     if not known.ready or not known.fingerprint or known.fingerprint[1] is None:
         return None
-    stamps = {pk: stats.stamp for pk, stats in known.articles.items()}
-    stamps.update(_stamp_rows(processed.filter(processed_at__gt=known.fingerprint[1])))
+    delta = dict(_stamp_rows(processed.filter(processed_at__gt=known.fingerprint[1])))
     count, _, top = fingerprint
-    if len(stamps) != count or (stamps and max(stamps) != top):
+    new = sum(1 for pk in delta if pk not in known.articles)
+    highest = max([known.fingerprint[2] or 0, *delta])
+    if len(known.articles) + new != count or (count and highest != top):
         return None
-    return stamps
+    return delta
 
 
-def _sync(context: ProjectContext, stamps: dict[int, tuple[Any, ...]]) -> None:
+def _sync(
+    context: ProjectContext, stamps: dict[int, tuple[Any, ...]], *, complete: bool = True
+) -> None:
     """Bring the vocabulary up to date with the project's processed articles.
 
     1. Find articles added, changed (reprocessed) or removed since this process last looked.
+       `stamps`: every processed article's; or (complete=False) only those processed since,
+       when none went away.
     2. Uncount the changed and removed ones; read and count the added and changed ones.
     3. If the aliases the articles declare ("X, known as Y") changed, or on first use, recount
        everything once: every term count depends on the alias table.
     """
-    changed = [pk for pk, stats in context.articles.items() if stamps.get(pk) != stats.stamp]
+    if complete:
+        changed = [pk for pk, stats in context.articles.items() if stamps.get(pk) != stats.stamp]
+    else:
+        changed = [
+            pk
+            for pk, stamp in stamps.items()
+            if pk in context.articles and context.articles[pk].stamp != stamp
+        ]
     added = [pk for pk in stamps if pk not in context.articles or pk in changed]
     if context.ready and not changed and not added:
         return

@@ -161,22 +161,22 @@ class TextProfile:
     def bound_terms(self, vocab: Vocabulary) -> list[tuple[str, float, bool, float]]:
         """Per term, what lexical_bound adds when a passage has it: (term, its weight, whether
         it is part of a name, its IDF if it is a content word else 0). A claim wording is
-        bounded against hundreds of passages under one vocabulary: computed once per version."""
+        bounded against hundreds of passages under one vocabulary: computed once per version,
+        in one pass that also gives weight()."""
         if self._bound is None or self._bound[0] != vocab.version:
             names = self.name_terms(vocab)
-            rows = [
-                (
-                    t,
-                    _term_weight(t, names, vocab),
-                    t in names,
-                    vocab.idf(t) if t not in names and t not in _TITLE_STEMS else 0.0,
-                )
-                for t in self.terms
-            ]
-            content = sum(
-                vocab.idf(t) for t in self.terms if t not in names and t not in _TITLE_STEMS
-            )
+            rows = []
+            total = content = 0.0
+            for t in self.terms:
+                idf = vocab.idf(t)
+                weight = idf / names.get(t, 1)  # as _term_weight
+                is_content = t not in names and t not in _TITLE_STEMS
+                rows.append((t, weight, t in names, idf if is_content else 0.0))
+                total += weight
+                if is_content:
+                    content += idf
             self._bound = (vocab.version, rows, content)
+            self._weight = (vocab.version, total)
         return self._bound[1]
 
     def content_weight(self, vocab: Vocabulary) -> float:
