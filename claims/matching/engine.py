@@ -254,10 +254,8 @@ def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
         if not query.is_marked(p["article_id"], p["start"], p["end"])
     ]
     units = passage_units(passages, context)
-    scored = [
-        _score_passage(query, u, context, Bounds(config["weights"]), config["store_floor"])
-        for u in units
-    ]
+    bounds = Bounds(config["weights"])
+    scored = [_score_passage(query, u, context, bounds, config["store_floor"]) for u in units]
     rows = _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
     written = writes.write_claim_passages(
         rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
