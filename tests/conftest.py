@@ -52,7 +52,7 @@ def outsider(db: None) -> Any:
     return UserFactory(username="mallory")
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     """A URL to the database the tests use, for processes the tests start (workers)."""
     cfg = connection.settings_dict
     host = cfg.get("HOST") or cfg.get("OPTIONS", {}).get("host", "")
@@ -69,7 +69,7 @@ def worker_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=database_url_for_tests(),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         PYTHONUNBUFFERED="1",
     )

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.conftest import test_database_url as database_url
+from tests.conftest import database_url_for_tests as database_url
 from tests.conftest import worker_env
 from tests.factories import UserFactory
 

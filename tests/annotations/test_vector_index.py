@@ -23,7 +23,7 @@ from annotations.services.vector_index import (
 )
 from claims.matching.retrieval import passages_for_claim
 from common.models import OutboxMessage
-from tests.conftest import quiesce_database, test_database_url, wait_for
+from tests.conftest import database_url_for_tests, quiesce_database, wait_for
 from tests.factories import ArticleFactory
 
 CLUSTERED_ROWS = 20_000  # lists_for() gives 20 lists: twice the 10 of the smallest clustering
@@ -99,10 +99,13 @@ def test_search_on_the_rebuilt_index_finds_the_exact_nearest(project, small_inde
 
 @pytest.mark.django_db
 def test_a_rebuild_under_way_elsewhere_is_left_to_finish(project, small_index) -> None:
-    other = psycopg.connect(test_database_url(), autocommit=True)
+    other = psycopg.connect(database_url_for_tests(), autocommit=True)
     try:
         other.execute("SELECT pg_advisory_lock(%s)", [vector_index._LOCK_KEY])
         assert not rebuild(force=True).rebuilt
+        # Unlock before closing: a closed connection's backend may still hold the lock for a
+        # moment after close() returns, and the rebuild below would then find it taken.
+        other.execute("SELECT pg_advisory_unlock(%s)", [vector_index._LOCK_KEY])
     finally:
         other.close()
     assert rebuild(force=True, concurrently=False).rebuilt

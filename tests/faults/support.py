@@ -28,7 +28,7 @@ from celery import Celery, current_app
 from django.conf import settings
 from kombu import Connection
 
-from tests.conftest import BASE_DIR, test_database_url, worker_env
+from tests.conftest import BASE_DIR, database_url_for_tests, worker_env
 
 RABBITMQ_URL = os.environ.get("CLAIMTRACK_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 # Seconds a worker or web server may take to start (Django, Celery and torch imports).
@@ -144,7 +144,7 @@ class Worker:
         self.log_path = log_dir / f"worker-{name}.log"
         # The name shows in pg_stat_activity, so a test can see what this worker waits for.
         self.application_name = unique_name(f"worker-{name}")
-        url = test_database_url()
+        url = database_url_for_tests()
         url += ("&" if "?" in url else "?") + f"application_name={self.application_name}"
         extra = {"CLAIMTRACK_TASK_QUEUE": queue, "DATABASE_URL": url}
         if visibility_timeout is not None:
@@ -254,7 +254,7 @@ def waiting_on_lock(application_name: str) -> bool:
 
 
 def _psycopg_dsn() -> str:
-    return test_database_url().replace("postgres://", "postgresql://", 1)
+    return database_url_for_tests().replace("postgres://", "postgresql://", 1)
 
 
 def rows(sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
