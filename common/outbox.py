@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from celery import current_app
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from common.models import OutboxMessage
@@ -28,27 +29,35 @@ def enqueue(task_name: str, *args: int | str) -> OutboxMessage:
     # robust: the change is committed and the row is durable, so a failure to publish or to mark
     # the row (broker or database gone at that instant) is logged, not shown to the editor as
     # an error for a save that succeeded; the relay sends the row later.
-    transaction.on_commit(lambda: _publish(message.pk), robust=True)
+    transaction.on_commit(lambda: _send(message), robust=True)
     return message
 
 
 def _publish(message_id: int) -> bool:
-    """Send one outbox row to the broker; mark it sent. Returns False if the broker refused."""
+    """Send one outbox row to the broker unless already sent; mark it sent. Returns False if
+    the broker refused."""
     message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
     if message is None:
-        return True  # already sent by the relay
+        return True  # already sent (by the commit hook or another relay)
+    return _send(message)
+
+
+def _send(message: OutboxMessage) -> bool:
+    """Send a row to the broker and mark it sent. The commit hook calls this with the row it
+    just wrote, without reading it back (one query less on every save): a relay pass that
+    sent the row in between only makes a second delivery, which idempotent tasks absorb."""
     try:
         current_app.send_task(message.task_name, args=message.args)
     except Exception as exc:  # kombu raises many types for an unreachable broker
-        OutboxMessage.objects.filter(pk=message_id).update(
-            attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         logger.warning(
             "Broker unavailable, %s(%s) kept in outbox: %s", message.task_name, message.args, exc
         )
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(
-        sent_at=timezone.now(), attempts=message.attempts + 1
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        sent_at=timezone.now(), attempts=F("attempts") + 1
     )
     return True
 

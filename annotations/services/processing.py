@@ -13,6 +13,7 @@ from annotations.models import Article, Passage, ProcessingState
 from annotations.services import vector_index
 from annotations.services.embeddings import embed_with_windows, pack_vectors
 from annotations.services.segmentation import Span, clause_windows, split_passages
+from common.copy import copy_rows
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -75,28 +76,46 @@ def _store_passages(
 ) -> None:
     existing = {(p.start, p.end, p.text): p for p in Passage.objects.filter(article=article)}
     wanted = {(s.start, s.end, s.text) for s in spans}
-    Passage.objects.filter(article=article).exclude(
-        pk__in=[p.pk for key, p in existing.items() if key in wanted]
-    ).delete()
+    stale = [p.pk for key, p in existing.items() if key not in wanted]
+    if stale:
+        Passage.objects.filter(pk__in=stale).delete()
     keep: list[Passage] = []
-    create: list[Passage] = []
+    create: list[tuple[object, ...]] = []
+    embedding = Passage._meta.get_field("embedding")
     for ordinal, span in enumerate(spans):
+        bounds = [offset for window in windows[ordinal] for offset in window]
+        units = pack_vectors(np.vstack([vectors[ordinal][None, :], clauses[ordinal]]))
         passage = existing.get((span.start, span.end, span.text))
         if passage is None:
-            passage = Passage(article=article, start=span.start, end=span.end, text=span.text)
-            create.append(passage)
-        else:
-            keep.append(passage)
+            vector = embedding.get_prep_value(vectors[ordinal])
+            create.append(
+                (article.pk, ordinal, span.start, span.end, span.text, vector, bounds, units)
+            )
+            continue
         passage.ordinal = ordinal
         passage.embedding = vectors[ordinal]
-        passage.clause_bounds = [offset for window in windows[ordinal] for offset in window]
-        passage.unit_vectors = pack_vectors(
-            np.vstack([vectors[ordinal][None, :], clauses[ordinal]])
-        )
-    # Ordinals of kept passages may shift; park them out of the way of the unique constraint.
-    Passage.objects.filter(pk__in=[p.pk for p in keep]).update(ordinal=F("ordinal") + 100_000)
-    Passage.objects.bulk_update(keep, ["ordinal", "embedding", "clause_bounds", "unit_vectors"])
-    Passage.objects.bulk_create(create)
+        passage.clause_bounds = bounds
+        passage.unit_vectors = units
+        keep.append(passage)
+    if keep:
+        # Ordinals of kept passages may shift; park them out of the way of the unique constraint.
+        Passage.objects.filter(pk__in=[p.pk for p in keep]).update(ordinal=F("ordinal") + 100_000)
+        Passage.objects.bulk_update(keep, ["ordinal", "embedding", "clause_bounds", "unit_vectors"])
+    # PostgreSQL computes the full-text vectors (a generated column) as the rows go in.
+    if create:
+        copy_rows(Passage._meta.db_table, _COPIED, create)
+
+
+_COPIED = (
+    "article_id",
+    "ordinal",
+    "start",
+    "end",
+    "text",
+    "embedding",
+    "clause_bounds",
+    "unit_vectors",
+)
 
 
 def article_mark_failed(*, article_id: int, error: str) -> None:

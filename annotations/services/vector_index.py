@@ -161,6 +161,9 @@ def rebuild(*, force: bool = False, concurrently: bool = True) -> RebuildReport:
         if not cursor.fetchone()[0]:
             logger.info("Passage index rebuild already running elsewhere.")
             return RebuildReport(False, 0, 0, 0, 0.0)
+        # This process may queue the next rebuild as soon as the table doubles again: the
+        # check's throttle only stops one doubling from queueing a rebuild per article.
+        _last_queued[0] = -math.inf
         try:
             cursor.execute(f"ANALYZE {TABLE_NAME}")
             state = index_state()

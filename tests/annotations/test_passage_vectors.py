@@ -93,3 +93,20 @@ def test_matcher_units_use_the_stored_vectors_and_recompute_missing_ones(project
     assert [(u.start, u.end) for u in computed] == [(u.start, u.end) for u in stored]
     for a, b in zip(computed, stored, strict=True):
         assert float(a.vector @ b.vector) > 0.999
+
+
+@pytest.mark.django_db
+def test_passages_go_in_unchanged_whatever_their_characters(project) -> None:
+    """New passages are written with COPY: text with a tab, a backslash and quotes, and the
+    vectors, read back exactly as computed."""
+    text = 'The fee is 5\\6 of the cost,\tsaid the "mayor" of O\'Hara. Ça coûte 4 € en 2024.'
+    article = article_create(project=project, text=text, outlet="Coast Gazette")
+    article_process(article_id=article.pk)
+    passages = list(Passage.objects.filter(article=article).order_by("ordinal"))
+    assert "".join(p.text for p in passages).replace(" ", "") == text.replace(" ", "")
+    assert [text[p.start : p.end] for p in passages] == [p.text for p in passages]
+    windows = [clause_windows(p.text) for p in passages]
+    whole, parts = embed_with_windows([p.text for p in passages], windows)
+    for passage, vector, clauses in zip(passages, whole, parts, strict=True):
+        assert np.array_equal(np.asarray(passage.embedding, dtype=np.float32), vector)
+        assert bytes(passage.unit_vectors) == pack_vectors(np.vstack([vector[None, :], clauses]))
