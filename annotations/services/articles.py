@@ -91,7 +91,13 @@ def article_create(
                 content_hash=digest,
                 created_by=actor,
             )
-            article.full_clean(exclude=["content_hash"], validate_unique=False)
+            # The field checks only: the related rows are the ones at hand (each checked would
+            # cost a query), the text was checked above and a duplicate is caught below.
+            article.full_clean(
+                exclude=["content_hash", "project", "source", "created_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
             article.save()
             enqueue(TASK_PROCESS_ARTICLE, article.pk)
     except IntegrityError as exc:  # a concurrent load of the same text won the race

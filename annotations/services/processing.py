@@ -58,12 +58,12 @@ def article_process(*, article_id: int) -> Article | None:
     vectors, clauses = embed_with_windows([span.text for span in spans], windows)
     with transaction.atomic():
         _store_passages(article, spans, vectors, windows, clauses)
+        article.processing_state, article.processed_at = ProcessingState.PROCESSED, timezone.now()
         Article.objects.filter(pk=article_id).update(
-            processing_state=ProcessingState.PROCESSED, processed_at=timezone.now()
+            processing_state=article.processing_state, processed_at=article.processed_at
         )
         enqueue(TASK_MATCH_ARTICLE, article_id)
         vector_index.rebuild_check()
-    article.refresh_from_db()
     return article
 
 
