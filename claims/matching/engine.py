@@ -33,6 +33,7 @@ from claims.matching.signals import (
     DetailSignals,
     actors_signal,
     dates,
+    found_counts,
     lexical_bound,
     numbers,
     pair_signals,
@@ -108,11 +109,15 @@ def _score_passage(
             evidence = bounds.wording(profile, upper, cosine)
             if _cannot_win(bounds.score(evidence + bounds.best_details(profile)), floor, best):
                 continue
-            found = numbers(profile, other), dates(profile, other)
-            evidence += bounds.found(found[0]) + bounds.found(found[1])
+            counts = found_counts(profile, other)
+            evidence += bounds.counted(counts[0]) + bounds.counted(counts[1])
             if _cannot_win(bounds.score(evidence + bounds.best_actors), floor, best):
                 continue
-            details = DetailSignals(*found, actors=actors_signal(profile, other, vocab))
+            details = DetailSignals(
+                numbers(profile, other),
+                dates(profile, other),
+                actors=actors_signal(profile, other, vocab),
+            )
             if _cannot_win(bounds.score(evidence + bounds.actors(details.actors)), floor, best):
                 continue
             signals = pair_signals(profile, other, cosine=cosine, vocab=vocab, details=details)
@@ -320,12 +325,13 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
     nearest = np.argsort(-whole, axis=1, kind="stable")[:, :PASSAGES_PER_CLAIM]
     bounds = Bounds(config["weights"])
     found: list[writes.CandidateRow] = []
+    # Python lists: the loop below reads single values, which numpy makes objects of.
+    whole_rows, any_rows, nearest_rows = whole.tolist(), any_unit.tolist(), nearest.tolist()
     for c, query in enumerate(queries):
-        if whole[c].max() < bounds.semantic_floor:
+        near = whole_rows[c]
+        if max(near) < bounds.semantic_floor:
             continue  # the embedding calls every passage unrelated: nothing to score
-        ranked = sorted(
-            wanted[query.claim_id] | set(nearest[c].tolist()), key=lambda i: -whole[c, i]
-        )
+        ranked = sorted(wanted[query.claim_id] | set(nearest_rows[c]), key=lambda i: -near[i])
         scored = [
             _score_passage(
                 query,
@@ -336,7 +342,7 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
                 cosines[rows[c] : rows[c + 1], starts[i] : ends[i]],
             )
             for i in ranked[:MAX_PASSAGES_PER_CLAIM]
-            if any_unit[c, i] >= bounds.semantic_floor
+            if any_rows[c][i] >= bounds.semantic_floor
             and not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
         ]
         found += _rows(

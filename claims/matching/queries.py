@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -58,8 +59,10 @@ class PassageUnit:
     text: str
     context: ProjectContext = field(repr=False)
 
-    @property
+    @cached_property
     def profile(self) -> TextProfile:
+        # A unit lives for one matching run, under one alias table: kept, not looked up again
+        # for each of the hundreds of claim wordings it is compared with.
         return self.context.profile(self.text)
 
 

@@ -65,11 +65,17 @@ def _detail_contributions(
 
 def _found_contribution(found: dict[str, list[Any]], w: dict[str, float]) -> float:
     """A claim's numbers (or dates) the passage states, contradicts or leaves out."""
-    total = len(found["match"]) + len(found["conflict"]) + len(found["missing"])
+    return _counted_contribution(
+        len(found["match"]), len(found["conflict"]), len(found["missing"]), w
+    )
+
+
+def _counted_contribution(match: int, conflict: int, missing: int, w: dict[str, float]) -> float:
+    total = match + conflict + missing
     return (
-        w["detail_match"] * _share(found["match"], total)
-        - w["detail_conflict"] * min(1, len(found["conflict"]))
-        - w["detail_missing"] * _share(found["missing"], total)
+        w["detail_match"] * (match / total if total else 0.0)
+        - w["detail_conflict"] * min(1, conflict)
+        - w["detail_missing"] * (missing / total if total else 0.0)
     )
 
 
@@ -151,6 +157,10 @@ class Bounds:
     def found(self, found: dict[str, list[Any]]) -> float:
         """What the claim's numbers (or dates) found, contradicted or missing add."""
         return _found_contribution(found, self.weights)
+
+    def counted(self, counts: tuple[int, int, int]) -> float:
+        """found() from the counts of signals.found_counts(): the same value."""
+        return _counted_contribution(*counts, self.weights)
 
     def actors(self, actors: dict[str, list[Any]]) -> float:
         return _actor_contribution(actors, self.weights)

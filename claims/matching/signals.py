@@ -283,6 +283,28 @@ def lexical_bound(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -
     }
 
 
+def found_counts(query: TextProfile, passage: TextProfile) -> tuple[tuple[int, int, int], ...]:
+    """How many of the claim's numbers, then of its dates, the passage states, contradicts or
+    leaves out: what numbers() and dates() find, counted only (no labels to build). The bound
+    of most pairs is settled here, so it runs for many more pairs than the full lists."""
+    counts = []
+    for q in query.quantities:
+        if any(_same_quantity(q, p) for p in passage.quantities):
+            counts.append(0)
+        elif any(
+            p.unit == q.unit and p.ordinal == q.ordinal and (q.unit or not p.unit)
+            for p in passage.quantities
+        ):
+            counts.append(1)
+        elif not q.ordinal:
+            counts.append(2)
+    found_dates = []
+    for q in query.dates:
+        verdicts = [dates_compatible(q, p) for p in passage.dates]
+        found_dates.append(0 if True in verdicts else 1 if False in verdicts else 2)
+    return tuple((c.count(0), c.count(1), c.count(2)) for c in (counts, found_dates))
+
+
 def numbers(query: TextProfile, passage: TextProfile) -> dict[str, list[Any]]:
     """Each number of the claim: found in the passage (match), contradicted by a different
     number of the same unit (conflict), or absent (missing)."""

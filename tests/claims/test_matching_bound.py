@@ -16,8 +16,11 @@ from claims.matching.scoring import score, score_bound
 from claims.matching.signals import (
     TextProfile,
     Vocabulary,
+    dates,
     detail_signals,
+    found_counts,
     lexical_bound,
+    numbers,
     pair_signals,
 )
 
@@ -133,3 +136,18 @@ def test_the_bound_holds_on_every_pair_of_demo_sentences_and_prunes_many() -> No
 def test_the_bound_holds_on_generated_texts(query: str, passage: str, cosine: float) -> None:
     vocab = _vocabulary([query, passage, "the port said the aid was sent", "a city"])
     _assert_bounded(query, passage, cosine, vocab)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    query=st.lists(st.sampled_from(_POOL), min_size=1, max_size=12).map(" ".join),
+    passage=st.lists(st.sampled_from(_POOL), min_size=1, max_size=25).map(" ".join),
+)
+def test_counted_details_are_the_lists_counted(query: str, passage: str) -> None:
+    """The engine bounds most pairs with found_counts(); only pairs still in the running get
+    the lists (with labels for the review screen). Both must agree."""
+    vocab = _vocabulary([query, passage])
+    q, p = TextProfile.build(query, vocab), TextProfile.build(passage, vocab)
+    lists = [numbers(q, p), dates(q, p)]
+    expected = tuple((len(f["match"]), len(f["conflict"]), len(f["missing"])) for f in lists)
+    assert found_counts(q, p) == expected
