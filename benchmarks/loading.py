@@ -80,6 +80,8 @@ class LoadingResult:
     stage_s: dict[str, float]  # sequential run
     stage_costs: dict[str, Costs]  # sequential run
     pool_stage_s: dict[str, float]  # summed over the pool's processes
+    # (model alone, pool) seconds of each round: how much the ratio moves within one run
+    rounds: list[tuple[float, float]] = field(default_factory=list)
     rebuild: RebuildCost = NO_REBUILD
     load_average: float = 0.0
     statements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -115,6 +117,7 @@ class LoadingResult:
             "load_pipeline_articles_per_s": round(self.articles / self.pipeline_s, 2),
             "load_embed_articles_per_s": round(self.articles / self.embed_bulk_s, 2),
             "load_pipeline_s": round(self.pipeline_s, 2),
+            "load_ratio_by_round": [round(bulk / piped, 3) for bulk, piped in self.rounds],
             "load_embed_bulk_s": round(self.embed_bulk_s, 2),
             "load_pool_stage_s": {k: round(v, 2) for k, v in self.pool_stage_s.items()},
             "load_sequential_s": round(self.sequential_s, 2),
@@ -241,6 +244,7 @@ def _measure(
     pooled = list(range(1, articles + 1))
     sequential = list(range(articles + 1, 2 * articles + 1))
     pipeline_s = embed_bulk_s = seq_s = seq_bulk_s = seq_each_s = 0.0
+    rounds: list[tuple[float, float]] = []
     per_round = -(-articles // ROUNDS)
     for r in range(ROUNDS):
         chunk = pooled[r * per_round : (r + 1) * per_round]
@@ -254,6 +258,7 @@ def _measure(
         piped = time.perf_counter() - t0
         embed_bulk_s += bulk
         pipeline_s += piped
+        rounds.append((bulk, piped))
         chunk = sequential[r * per_round : (r + 1) * per_round]
         seq_bulk_s += _time(lambda chunk=chunk: embed([t for i in chunk for t in texts[i]]))
         each = alone = 0.0
@@ -286,6 +291,7 @@ def _measure(
         stage_s=stage_s,
         stage_costs=stage_costs,
         pool_stage_s=pool_stage_s,
+        rounds=rounds,
         load_average=os.getloadavg()[0],
     )
 

@@ -63,6 +63,7 @@ def test_bench_figures_are_sane(bench_run: tuple) -> None:
     # both runs loaded their articles; the pool's ran in the worker's two processes
     assert loading["load_workers"] == 2
     assert loading["load_pipeline_s"] > 0 and loading["load_sequential_s"] > 0
+    assert len(loading["load_ratio_by_round"]) == 3 and min(loading["load_ratio_by_round"]) > 0
     assert loading["load_pool_stage_s"]["segment_embed_index"] > 0
     assert loading["load_ratio_sequential"] > 0
     assert 0 < result["loading"]["load_ratio_ceiling_store_index"] <= 1
