@@ -283,47 +283,76 @@ def lexical_bound(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -
     }
 
 
-def found_counts(query: TextProfile, passage: TextProfile) -> tuple[tuple[int, int, int], ...]:
-    """How many of the claim's numbers, then of its dates, the passage states, contradicts or
-    leaves out: what numbers() and dates() find, counted only (no labels to build). The bound
-    of most pairs is settled here, so it runs for many more pairs than the full lists."""
-    counts = []
+# A claim number's or date's verdict against a passage, by index: the keys of numbers() and
+# dates() and the positions of found_counts()'s tuples.
+_VERDICTS = ("match", "conflict", "missing")
+
+
+def _quantity_verdicts(
+    query: TextProfile, passage: TextProfile
+) -> list[tuple[int, Quantity, Quantity | None]]:
+    """Each number of the claim: found in the passage (0), contradicted by a different number
+    of the same unit (1, with that rival), or absent (2; an absent ordinal is left out)."""
+    found: list[tuple[int, Quantity, Quantity | None]] = []
     for q in query.quantities:
         if any(_same_quantity(q, p) for p in passage.quantities):
-            counts.append(0)
-        elif any(
-            p.unit == q.unit and p.ordinal == q.ordinal and (q.unit or not p.unit)
-            for p in passage.quantities
-        ):
-            counts.append(1)
+            found.append((0, q, None))
+            continue
+        rival = next(
+            (
+                p
+                for p in passage.quantities
+                if p.unit == q.unit and p.ordinal == q.ordinal and (q.unit or not p.unit)
+            ),
+            None,
+        )
+        if rival is not None:
+            found.append((1, q, rival))
         elif not q.ordinal:
-            counts.append(2)
-    found_dates = []
+            found.append((2, q, None))
+    return found
+
+
+def _date_verdicts(
+    query: TextProfile, passage: TextProfile
+) -> list[tuple[int, DateRef, DateRef | None]]:
+    """Each date of the claim: compatible with a passage date (0), contradicted by one (1,
+    with it), or with no date that shares a part (2)."""
+    found: list[tuple[int, DateRef, DateRef | None]] = []
     for q in query.dates:
         verdicts = [dates_compatible(q, p) for p in passage.dates]
-        found_dates.append(0 if True in verdicts else 1 if False in verdicts else 2)
-    return tuple((c.count(0), c.count(1), c.count(2)) for c in (counts, found_dates))
+        if True in verdicts:
+            found.append((0, q, None))
+        elif False in verdicts:
+            found.append((1, q, passage.dates[verdicts.index(False)]))
+        else:
+            found.append((2, q, None))
+    return found
+
+
+def found_counts(query: TextProfile, passage: TextProfile) -> tuple[tuple[int, int, int], ...]:
+    """How many of the claim's numbers, then of its dates, the passage states, contradicts or
+    leaves out: numbers() and dates() counted, without their labels. The bound of most pairs
+    is settled here, so it runs for many more pairs than the labelled lists."""
+    counts = []
+    for found in (_quantity_verdicts(query, passage), _date_verdicts(query, passage)):
+        verdicts = [verdict for verdict, _, _ in found]
+        counts.append((verdicts.count(0), verdicts.count(1), verdicts.count(2)))
+    return tuple(counts)
+
+
+def _labelled(found: list[tuple[int, Any, Any]]) -> dict[str, list[Any]]:
+    result: dict[str, list[Any]] = {key: [] for key in _VERDICTS}
+    for verdict, q, other in found:
+        label = q.label()
+        result[_VERDICTS[verdict]].append([label, other.label()] if other is not None else label)
+    return result
 
 
 def numbers(query: TextProfile, passage: TextProfile) -> dict[str, list[Any]]:
     """Each number of the claim: found in the passage (match), contradicted by a different
     number of the same unit (conflict), or absent (missing)."""
-    result: dict[str, list[Any]] = {"match": [], "conflict": [], "missing": []}
-    for q in query.quantities:
-        same = [p for p in passage.quantities if _same_quantity(q, p)]
-        if same:
-            result["match"].append(q.label())
-            continue
-        rivals = [
-            p
-            for p in passage.quantities
-            if p.unit == q.unit and p.ordinal == q.ordinal and (q.unit or not p.unit)
-        ]
-        if rivals:
-            result["conflict"].append([q.label(), rivals[0].label()])
-        elif not q.ordinal:
-            result["missing"].append(q.label())
-    return result
+    return _labelled(_quantity_verdicts(query, passage))
 
 
 def _same_quantity(q: Quantity, p: Quantity) -> bool:
@@ -333,17 +362,7 @@ def _same_quantity(q: Quantity, p: Quantity) -> bool:
 
 
 def dates(query: TextProfile, passage: TextProfile) -> dict[str, list[Any]]:
-    result: dict[str, list[Any]] = {"match": [], "conflict": [], "missing": []}
-    for q in query.dates:
-        verdicts = [dates_compatible(q, p) for p in passage.dates]
-        if any(v is True for v in verdicts):
-            result["match"].append(q.label())
-        elif any(v is False for v in verdicts):
-            other = passage.dates[verdicts.index(False)]
-            result["conflict"].append([q.label(), other.label()])
-        else:
-            result["missing"].append(q.label())
-    return result
+    return _labelled(_date_verdicts(query, passage))
 
 
 def _actor_match(a: tuple[str, ...], b: tuple[str, ...]) -> float:
