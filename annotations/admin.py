@@ -135,6 +135,7 @@ class ArticleAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
         "processing_state",
         "processing_error",
         "processed_at",
+        "matched_at",
         "created_by",
         "created_at",
         "updated_at",

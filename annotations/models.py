@@ -116,10 +116,13 @@ class Article(TimeStampedModel):
     )
     processing_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When the matcher last proposed the project's claims for this article's passages; cleared
+    # each time the article is processed, so null on a processed article means "to match".
+    matched_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["processing_error"])
+    history = HistoricalRecords(excluded_fields=["processing_error", "matched_at"])
 
     class Meta:
         constraints = [
@@ -140,6 +143,13 @@ class Article(TimeStampedModel):
             models.Index(
                 fields=["project", "processing_state", "processed_at"],
                 name="article_project_state",
+            ),
+            # the articles waiting for matching (few at any time): a matching run takes
+            # several of them at once (claims.matching.engine.match_article)
+            models.Index(
+                fields=["project", "processed_at"],
+                name="article_match_waiting",
+                condition=Q(processing_state="processed", matched_at__isnull=True),
             ),
         ]
 

@@ -27,7 +27,8 @@ from common.http import AuthedRequest
 
 # The project page lists this many claims; the matrix and the API show them all.
 CLAIMS_ON_PROJECT_PAGE = 100
-# After processing, matching runs; the reader keeps refreshing the proposal count this long.
+# After processing, matching runs; the reader keeps refreshing the proposal count until the
+# article is matched, or for this long at most (a worker that is down stops the polling).
 MATCHING_WINDOW = dt.timedelta(seconds=60)
 MSG_ARTICLE_ADDED = "Article added. It is being processed; you can mark claims right away."
 
@@ -136,7 +137,9 @@ def _marks_context(request: AuthedRequest, article: Article) -> dict[str, Any]:
 
 def _state_context(article: Article) -> dict[str, Any]:
     matching = bool(
-        article.processed_at and timezone.now() - article.processed_at < MATCHING_WINDOW
+        article.processed_at
+        and article.matched_at is None
+        and timezone.now() - article.processed_at < MATCHING_WINDOW
     )
     return {
         "article": article,

@@ -278,6 +278,7 @@ class CorpusFiller:
                 content_hash=content_hash(a.text),
                 processing_state=ProcessingState.PROCESSED,
                 processed_at=now,
+                matched_at=now,  # an archive matched long ago, not waiting for the matcher
             )
             for a in batch
         ]

@@ -10,9 +10,12 @@ The baseline embeds exactly the passages the pipeline will embed (found beforeha
 Two ways of running the pipeline, each on its own articles:
 - `load_ratio`: as the product runs it, in a pool of WORKERS processes like the Celery worker's
   (`-c 2`), each embedding on its share of the cores, so one article's database work and
-  matching overlap another's model pass (benchmarks.load_pool). Wall time of the batch.
-- `load_ratio_sequential`: one article after another in this process, on all cores; its stage
-  times and costs are the per-article breakdown (`load_stage_s`, `load_stage_costs`).
+  matching overlap another's model pass; loading and matching are separate tasks in the order
+  the worker's queue gives them, and a matching task matches every article waiting then, up to
+  claims.matching.engine.MATCH_BATCH (benchmarks.load_pool). Wall time of the batch.
+- `load_ratio_sequential`: one article after another in this process, on all cores, each
+  matched on its own right after its loading; its stage times and costs are the per-article
+  breakdown (`load_stage_s`, `load_stage_costs`).
 
 Both ratios include the amortized cost of the passage index's periodic rebuild: the product
 rebuilds its IVFFlat (annotations.services.vector_index) each time the table doubles, so a build
@@ -34,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotations.models import Project
+from annotations.models import Article, ProcessingState, Project
 from annotations.services import article_create_from_file, article_process
 from annotations.services.embeddings import embed
 from annotations.services.extraction import extract_file
@@ -84,6 +87,8 @@ class LoadingResult:
     rounds: list[tuple[float, float]] = field(default_factory=list)
     rebuild: RebuildCost = NO_REBUILD
     load_average: float = 0.0
+    # processed articles of the project not matched when the measurement ended (must be 0)
+    left_waiting: int = 0
     statements: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
@@ -112,6 +117,7 @@ class LoadingResult:
             "load_index_rebuild_build_s": round(self.rebuild.build_s, 3),
             "load_index_rebuild_rows": self.rebuild.rows,
             "load_workers": self.workers,
+            "load_articles_left_waiting": self.left_waiting,
             "load_articles": self.articles,
             "load_passages": self.passages,
             "load_pipeline_articles_per_s": round(self.articles / self.pipeline_s, 2),
@@ -164,10 +170,12 @@ def _passage_texts(article: SyntheticArticle) -> list[str]:
     return [span.text for span in split_passages(extracted.text)]
 
 
-def run_pipeline(
-    project: Project, article: SyntheticArticle, stage_s: dict[str, float], costs: dict[str, Costs]
-) -> None:
-    """One article through the pipeline, in this process; adds its stage times and costs."""
+def load_article(
+    project: Project, article: SyntheticArticle, costs: dict[str, Costs] | None = None
+) -> tuple[int, dict[str, float]]:
+    """One article's loading in this process: extracted and stored, then segmented, embedded
+    and indexed (what the upload and the processing task do). Its id and stage times; adds
+    the stages' costs to `costs`."""
     with measured() as create_costs:
         t0 = time.perf_counter()
         stored = article_create_from_file(
@@ -180,15 +188,26 @@ def run_pipeline(
     with measured() as process_costs:
         t1 = time.perf_counter()
         article_process(article_id=stored.pk)
-    with measured() as match_costs:
         t2 = time.perf_counter()
-        matching.match_article(article_id=stored.pk)
-        t3 = time.perf_counter()
-    stage_s["extract_store"] += t1 - t0
-    stage_s["segment_embed_index"] += t2 - t1
-    stage_s["match"] += t3 - t2
-    for name, part in zip(STAGES, (create_costs, process_costs, match_costs), strict=True):
-        _add(costs.setdefault(name, Costs()), part)
+    if costs is not None:
+        _add(costs.setdefault("extract_store", Costs()), create_costs)
+        _add(costs.setdefault("segment_embed_index", Costs()), process_costs)
+    return stored.pk, {"extract_store": t1 - t0, "segment_embed_index": t2 - t1}
+
+
+def run_pipeline(
+    project: Project, article: SyntheticArticle, stage_s: dict[str, float], costs: dict[str, Costs]
+) -> None:
+    """One article through the pipeline, in this process, matched on its own right after its
+    loading; adds its stage times and costs."""
+    article_id, loaded = load_article(project, article, costs)
+    with measured() as match_costs:
+        started = time.perf_counter()
+        matching.match_article(article_id=article_id)
+        loaded["match"] = time.perf_counter() - started
+    _add(costs.setdefault("match", Costs()), match_costs)
+    for name, seconds in loaded.items():
+        stage_s[name] += seconds
 
 
 def _add(total: Costs, part: Costs) -> None:
@@ -277,7 +296,11 @@ def _measure(
             alone,
             each,
         )
+    waiting = Article.objects.filter(
+        project=project, processing_state=ProcessingState.PROCESSED, matched_at=None
+    )
     return LoadingResult(
+        left_waiting=waiting.count(),
         statements=_statements(project, writer.article()),
         articles=articles,
         workers=workers,

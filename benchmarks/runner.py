@@ -318,6 +318,8 @@ def _notes(
     load: dict[str, Any],
     api: dict[str, Any],
 ) -> list[str]:
+    from claims.matching.engine import MATCH_BATCH
+
     ann = recalls[-1]
     notes = [
         corpus_note,
@@ -326,7 +328,9 @@ def _notes(
         "Matching latency = annotation_create + claims.matching.match_claim in-process.",
         f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
         "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
-        "cores; load_ratio_sequential: one article after another in one process.",
+        "cores; loading and matching are separate tasks in the order the worker's queue gives "
+        f"them, and a matching task matches up to {MATCH_BATCH} articles waiting then; "
+        "load_ratio_sequential: one article after another in one process, each matched alone.",
         "load_ratio_ceiling_store_index: the sequential load ratio if only the model and the "
         "database time of storing and indexing the passages (rows, IVFFlat and GIN inserts, "
         f"{load.get('load_store_index_ms_per_passage', '?')} ms per passage, plus the amortized "

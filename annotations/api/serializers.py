@@ -90,6 +90,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "processing_state",
             "processing_error",
             "processed_at",
+            "matched_at",
             "annotation_count",
             "created_at",
             "updated_at",

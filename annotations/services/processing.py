@@ -45,8 +45,8 @@ def article_process(*, article_id: int) -> Article | None:
        model pass (outside any transaction).
     3. In one transaction: keep passages whose span and text are unchanged (their review
        decisions stay attached), replace the rest (PostgreSQL computes their full-text
-       vectors), mark PROCESSED, and queue matching of the article against the project's
-       claims.
+       vectors), mark PROCESSED and waiting for matching, and queue matching of the article
+       against the project's claims.
     """
     if not _claim(article_id):
         if not Article.objects.filter(pk=article_id).exists():
@@ -59,8 +59,11 @@ def article_process(*, article_id: int) -> Article | None:
     with transaction.atomic():
         _store_passages(article, spans, vectors, windows, clauses)
         article.processing_state, article.processed_at = ProcessingState.PROCESSED, timezone.now()
+        article.matched_at = None  # new passages: waiting for the matcher
         Article.objects.filter(pk=article_id).update(
-            processing_state=article.processing_state, processed_at=article.processed_at
+            processing_state=article.processing_state,
+            processed_at=article.processed_at,
+            matched_at=None,
         )
         enqueue(TASK_MATCH_ARTICLE, article_id)
         vector_index.rebuild_check()

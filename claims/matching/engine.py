@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
+from django.utils import timezone
 
-from annotations.models import Article, Passage
+from annotations.models import Article, Passage, ProcessingState
 from claims.matching import retrieval, writes
 from claims.matching.config import matching_config
 from claims.matching.context import ProjectContext, project_context
@@ -55,6 +56,10 @@ PASSAGES_PER_CLAIM = 2
 # ... and at most this many passages per claim in all (the nearest by cosine): a claim the
 # article states has its passage among them; this bounds the work for thousands of claims.
 MAX_PASSAGES_PER_CLAIM = 4
+# match_article: the most articles one run matches (its own and others waiting): enough to
+# share the per-run work on the project's claims, few enough that a bulk load's matching is
+# still spread over the worker's processes.
+MATCH_BATCH = 4
 
 
 @dataclass
@@ -269,21 +274,24 @@ def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
 
 
 def match_article(*, article_id: int) -> int:
-    """Propose, for the claims the project tracks, the passages of this article that state them.
+    """Propose, for the claims the project tracks, the passages of this article that state them;
+    and of other articles of its project waiting for matching, up to MATCH_BATCH in all.
 
-    1. Re-fetch the article (gone or not yet segmented: log and stop).
-    2. Embed any claim that has no embedding yet (one batch).
+    1. Re-fetch the article (gone: log and stop); embed any claim that has no embedding yet.
+    2. Take the articles to match: this one first, then the project's other processed articles
+       not matched since (oldest first), skipping any another run holds. Under a bulk load the
+       queue holds many matching tasks: a run that takes several articles pays the work on the
+       project's claims once (vocabulary, claim wordings and vectors, marks, the write), and
+       the tasks of the articles it took find nothing left to do.
     3. Retrieve claims per passage (kNN over claims, full-text, and claims mentioned in
-       similar passages of other articles), plus claims with pending candidates here.
+       similar passages of other articles), plus claims with pending candidates there.
     4. For each claim score the passages it was retrieved for and those nearest to it,
-       keep the best, write (pending rows only). Returns the number of candidates written.
+       keep the best, write (pending rows only); mark the articles matched. Returns the number
+       of candidates written.
     """
     article = Article.objects.select_related("project").filter(pk=article_id).first()
     if article is None:
         logger.info("Article %s no longer exists; nothing to match.", article_id)
-        return 0
-    passages = _passages(article=article)
-    if not passages:
         return 0
     config = matching_config(article.project.matching_settings)
     missing = list(
@@ -293,29 +301,95 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
-    with transaction.atomic():  # one commit, as in match_claim
-        return _match_article(article, passages, config)
+    # One transaction, as in match_claim: one commit, and a worker that dies half-way leaves
+    # the articles waiting (unmatched), for its redelivered task or the next one to take.
+    with transaction.atomic():
+        articles = _take_waiting(article)
+        if not articles:
+            return 0
+        passages = _passages(article_id__in=articles)
+        written = _match_articles(article.project_id, articles, passages, config)
+        Article.objects.filter(pk__in=articles).update(matched_at=timezone.now())
+    return written
 
 
-def _match_article(article: Article, passages: list[dict[str, Any]], config: dict[str, Any]) -> int:
+def _take_waiting(article: Article) -> list[int]:
+    """Lock and return the ids of the articles this run matches: `article` first, then up to
+    MATCH_BATCH - 1 more of its project waiting for matching, oldest first. Rows another run
+    holds are skipped (it is matching them); the lock (no key update) lets marks and
+    candidates referencing the articles be written meanwhile."""
+    waiting = Article.objects.filter(
+        project_id=article.project_id,
+        processing_state=ProcessingState.PROCESSED,
+        matched_at=None,
+    ).select_for_update(no_key=True, skip_locked=True)
+    taken = list(
+        waiting.order_by(
+            Case(When(pk=article.pk, then=0), default=1), "processed_at", "pk"
+        ).values_list("pk", flat=True)[:MATCH_BATCH]
+    )
+    return taken
+
+
+def _match_articles(
+    project_id: int,
+    articles: list[int],
+    passages: list[dict[str, Any]],
+    config: dict[str, Any],
+) -> int:
     # recount: an article deleted just before must not lend its words and aliases here
     context = project_context(
-        article.project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
+        project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
     )
     units = passage_units(passages, context)
+    known = retrieval.project_claims(project_id)
+    wanted = _claims_to_score(project_id, articles, passages, units, config, known)
+    statements = _statements({pk for own in wanted.values() for pk in own}, known)
+    queries = list(claim_queries(statements, context).values()) if statements else []
+    found: list[writes.CandidateRow] = []
+    for article_id, rows in _by_article(passages).items():
+        found += _score_article(
+            article_id,
+            [passages[i] for i in rows],
+            [units[i] for i in rows],
+            wanted.get(article_id, {}),
+            queries,
+            context,
+            config,
+        )
+    return writes.write_article_passages(
+        found, project_id=project_id, article_ids=articles, version=ENGINE_VERSION
+    )
+
+
+def _by_article(passages: list[dict[str, Any]]) -> dict[int, list[int]]:
+    """Article id -> the indexes of its passages in `passages` (in text order)."""
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for i, passage in enumerate(passages):
+        grouped[passage["article_id"]].append(i)
+    return grouped
+
+
+def _score_article(
+    article_id: int,
+    passages: list[dict[str, Any]],
+    units: list[list[PassageUnit]],
+    wanted: dict[int, set[int]],
+    queries: list[ClaimQuery],
+    context: ProjectContext,
+    config: dict[str, Any],
+) -> list[writes.CandidateRow]:
+    """The candidates of one article (its passages in text order, and their units): every
+    claim of `wanted` (claim id -> indexes of the passages that retrieved it) scored on those
+    passages and on its nearest ones."""
+    queries = [q for q in queries if q.claim_id in wanted]
+    if not queries:
+        return []
     # Every unit of the article in one matrix; a passage's units are columns starts[i]:ends[i]
     # (its whole text first, then its clauses).
     ends = np.cumsum([len(own) for own in units])
     starts = ends - [len(own) for own in units]
     unit_vectors = np.stack([u.vector for own in units for u in own])
-    known = retrieval.project_claims(article.project_id)
-    wanted = _claims_to_score(article, passages, unit_vectors[starts], config, known)
-    statements = _statements(wanted, known)
-    if not statements:
-        return writes.write_article_passages(
-            [], project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
-        )
-    queries = list(claim_queries(statements, context).values())
     # The cosines of every claim wording with every unit, in one product; per claim, the best
     # wording's cosine with each passage as a whole and with any of its units.
     rows = np.cumsum([0] + [len(q.vectors) for q in queries])
@@ -343,17 +417,15 @@ def _match_article(article: Article, passages: list[dict[str, Any]], config: dic
             )
             for i in ranked[:MAX_PASSAGES_PER_CLAIM]
             if any_rows[c][i] >= bounds.semantic_floor
-            and not query.is_marked(article.pk, passages[i]["start"], passages[i]["end"])
+            and not query.is_marked(article_id, passages[i]["start"], passages[i]["end"])
         ]
         found += _rows(
             query.claim_id, _select([s for s in scored if s is not None], config), config
         )
-    return writes.write_article_passages(
-        found, project_id=article.project_id, article_id=article.pk, version=ENGINE_VERSION
-    )
+    return found
 
 
-def _statements(wanted: dict[int, set[int]], known: retrieval.ProjectClaims) -> dict[int, str]:
+def _statements(wanted: set[int], known: retrieval.ProjectClaims) -> dict[int, str]:
     """The statements of the claims to score, in id order: read with the claims' vectors, or
     (a claim that has none yet) from the database."""
     unknown = [pk for pk in wanted if pk not in known.statements]
@@ -363,32 +435,36 @@ def _statements(wanted: dict[int, set[int]], known: retrieval.ProjectClaims) -> 
 
 
 def _claims_to_score(
-    article: Article,
+    project_id: int,
+    articles: list[int],
     passages: list[dict[str, Any]],
-    whole: np.ndarray,
+    units: list[list[PassageUnit]],
     config: dict[str, Any],
     claims: retrieval.ProjectClaims,
-) -> dict[int, set[int]]:
-    """Claim id -> indexes of the article's passages that retrieved it, plus the passages of
-    its pending candidates here (re-scored rather than dropped)."""
+) -> dict[int, dict[int, set[int]]]:
+    """Article id -> claim id -> indexes (in the article's own passages, in text order) of
+    the passages that retrieved the claim, plus the passages of its pending candidates there
+    (re-scored rather than dropped). `units`: the passages' units, whose first is the whole
+    passage as the matcher sees it (aliases resolved)."""
+    index: dict[int, tuple[int, int]] = {}  # passage id -> (article, index in the article)
+    for article_id, rows in _by_article(passages).items():
+        index.update((passages[i]["id"], (article_id, n)) for n, i in enumerate(rows))
     retrieved = retrieval.claims_for_passages(
-        project_id=article.project_id,
-        article_id=article.pk,
-        vectors={p["id"]: vector for p, vector in zip(passages, whole, strict=True)},
+        project_id=project_id,
+        vectors={p["id"]: own[0].vector for p, own in zip(passages, units, strict=True)},
+        articles={p["id"]: p["article_id"] for p in passages},
         k=config["claims_per_passage"],
         claims=claims,
     )
-    index = {p["id"]: i for i, p in enumerate(passages)}
-    wanted: dict[int, set[int]] = defaultdict(set)
-    for passage_id, claim_ids in retrieved.items():
-        for claim_id in claim_ids:
-            if passage_id in index:
-                wanted[claim_id].add(index[passage_id])
-    for claim_id, passage_id in MatchCandidate.objects.filter(
-        article=article, state=CandidateState.PENDING
-    ).values_list("claim_id", "passage_id"):
+    wanted: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    pending = MatchCandidate.objects.filter(
+        article_id__in=articles, state=CandidateState.PENDING
+    ).values_list("claim_id", "passage_id")
+    for passage_id, claim_ids in [*retrieved.items(), *((p, [c]) for c, p in pending)]:
         if passage_id in index:
-            wanted[claim_id].add(index[passage_id])
+            article_id, i = index[passage_id]
+            for claim_id in claim_ids:
+                wanted[article_id][claim_id].add(i)
     return wanted
 
 

@@ -197,7 +197,7 @@ def passages_for_claim(
     return list(dict.fromkeys(near + lexical))
 
 
-# match_article retrieves for all passages of the new article in one statement per method
+# match_article retrieves for all passages of the new articles in one statement per method
 # (LATERAL joins), instead of one round trip per passage; the claims nearest each passage, and
 # the marked passages nearest it, are found in memory (see project_claims, _marked_passages).
 _CLAIMS_SHARING_WORDS = """
@@ -211,7 +211,7 @@ CROSS JOIN LATERAL (
     WHERE c.project_id = %(project)s AND c.search_vector @@ q.query
     ORDER BY ts_rank(c.search_vector, q.query) DESC LIMIT %(k)s
 ) c
-WHERE p.article_id = %(article)s AND q.query IS NOT NULL
+WHERE p.article_id = ANY(%(articles)s) AND q.query IS NOT NULL
 """
 # The project's marks on claims, with what tells whether the passages under one changed: its
 # span, its claim, and when its article was last processed (which rewrites the passages; as
@@ -237,25 +237,29 @@ WHERE m.id = ANY(%(marks)s) AND o.embedding IS NOT NULL
 def claims_for_passages(
     *,
     project_id: int,
-    article_id: int,
     vectors: dict[int, np.ndarray],
+    articles: dict[int, int],
     k: int,
     min_cosine: float = 0.5,
     claims: ProjectClaims | None = None,
 ) -> dict[int, set[int]]:
-    """Tracked claims each passage of a new article may state: passage id -> claim ids.
+    """Tracked claims each passage of new articles may state: passage id -> claim ids.
 
-    `vectors`: the article's passages (id -> unit vector); `claims`: project_claims(), when
-    the caller has read them already.
+    `vectors`: the articles' passages (id -> unit vector); `articles`: passage id -> its
+    article; `claims`: project_claims(), when the caller has read them already.
     1. Claims whose statement is near the passage (exact kNN over the claims' vectors).
     2. Claims whose statement shares words with the passage (full-text search).
     3. Claims with a mention in another article near the passage (cosine >= min_cosine):
        the claim's own wording there may be closer to this article's than its statement is.
     """
     found: dict[int, set[int]] = {}
-    params = {"project": project_id, "article": article_id, "k": k}
+    params: dict[str, Any] = {
+        "project": project_id,
+        "articles": sorted(set(articles.values())),
+        "k": k,
+    }
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # One scan per passage of the article: a short candidate list keeps loading cheap;
+        # One scan per passage of the articles: a short candidate list keeps loading cheap;
         # these lists only suggest claims, every one is then scored on all the passages.
         cursor.execute(_CLAIMS_SHARING_WORDS, params)
         for passage_id, claim_id in cursor.fetchall():
@@ -270,14 +274,16 @@ def claims_for_passages(
         for row, passage_id in enumerate(ids):
             found.setdefault(passage_id, set()).update(claims.ids[nearest[row]].tolist())
     marked = _marked_passages(project_id)
-    others = marked.article_ids != article_id
-    if others.any():
-        owners, cosines = marked.claim_ids[others], passages @ marked.vectors[others].T
-        for row, passage_id in enumerate(ids):
-            nearest = np.argsort(-cosines[row])[: max(5, k // 2)]
-            near = owners[nearest[cosines[row, nearest] >= min_cosine]]
-            if len(near):
-                found.setdefault(passage_id, set()).update(int(c) for c in near)
+    if not len(marked.claim_ids):
+        return found
+    cosines = passages @ marked.vectors.T
+    for row, passage_id in enumerate(ids):
+        # a mark in the passage's own article is the claim's mention there, not a neighbour
+        others = np.flatnonzero(marked.article_ids != articles[passage_id])
+        nearest = others[np.argsort(-cosines[row, others])[: max(5, k // 2)]]
+        near = marked.claim_ids[nearest[cosines[row, nearest] >= min_cosine]]
+        if len(near):
+            found.setdefault(passage_id, set()).update(int(c) for c in near)
     return found
 
 

@@ -85,16 +85,16 @@ def write_claim_passages(
 
 
 def write_article_passages(
-    rows: Sequence[CandidateRow], *, project_id: int, article_id: int, version: str
+    rows: Sequence[CandidateRow], *, project_id: int, article_ids: Sequence[int], version: str
 ) -> int:
-    """Replace the article's pending candidates by `rows` (decided rows stay)."""
+    """Replace the articles' pending candidates by `rows` (decided rows stay)."""
     keep = {(r.claim_id, r.passage_id) for r in rows}
     with transaction.atomic(savepoint=False):
         _upsert(rows, project_id=project_id, version=version, target="passage")
         stale = [
             pk
             for pk, claim_id, passage_id in MatchCandidate.objects.filter(
-                article_id=article_id, state=CandidateState.PENDING
+                article_id__in=article_ids, state=CandidateState.PENDING
             ).values_list("pk", "claim_id", "passage_id")
             if (claim_id, passage_id) not in keep
         ]

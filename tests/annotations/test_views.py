@@ -323,6 +323,16 @@ def test_article_state_polls_until_processed_and_matched(client, project, viewer
     assert "1 proposal to review" in fragment
 
 
+def test_article_state_polls_while_the_article_waits_for_matching(client, project, viewer) -> None:
+    article = _article(project, processing_state=ProcessingState.PROCESSED)
+    client.force_login(viewer)
+    url = reverse("article-state", args=[article.pk])
+    Article.objects.filter(pk=article.pk).update(processed_at=timezone.now(), matched_at=None)
+    assert 'hx-trigger="every 2s"' in client.get(url).content.decode()
+    Article.objects.filter(pk=article.pk).update(matched_at=timezone.now())
+    assert "hx-trigger" not in client.get(url).content.decode()
+
+
 def test_article_marks_fragment_renders_text_and_claims(client, project, viewer) -> None:
     article = _article(project)
     AnnotationFactory(article=article, claim=ClaimFactory(project=project, statement="Closed"))

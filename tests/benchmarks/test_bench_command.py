@@ -65,6 +65,9 @@ def test_bench_figures_are_sane(bench_run: tuple) -> None:
     assert loading["load_pipeline_s"] > 0 and loading["load_sequential_s"] > 0
     assert len(loading["load_ratio_by_round"]) == 3 and min(loading["load_ratio_by_round"]) > 0
     assert loading["load_pool_stage_s"]["segment_embed_index"] > 0
+    # every article loaded was matched, by its own matching task or by another's run
+    assert loading["load_pool_stage_s"]["match"] > 0
+    assert loading["load_articles_left_waiting"] == 0
     assert loading["load_ratio_sequential"] > 0
     assert 0 < result["loading"]["load_ratio_ceiling_store_index"] <= 1
     assert result["loading"]["load_store_index_ms_per_passage"] > 0

@@ -102,26 +102,25 @@ def test_a_new_passage_near_a_marked_mention_brings_that_claim(project) -> None:
     far = Passage.objects.get(article=second, ordinal=1)
     # k=0 leaves out the statement's own kNN and full-text lists: only mentions nearby count
     vectors = {p.pk: np.asarray(p.embedding) for p in (near, far)}
-    found = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
+    owners = dict.fromkeys(vectors, second.pk)
+    found = claims_for_passages(project_id=project.pk, vectors=vectors, articles=owners, k=0)
     assert claim.pk in found.get(near.pk, set())
     assert claim.pk not in found.get(far.pk, set())
 
     # A marked passage stored before clause vectors were kept is read from its vector column.
     Passage.objects.filter(article=first).update(unit_vectors=None)
     retrieval._marked_cache.clear()
-    again = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
+    again = claims_for_passages(project_id=project.pk, vectors=vectors, articles=owners, k=0)
     assert again == found
 
     # The marked passages are kept per process, but a mark moved to another claim, or
     # removed, is seen by the next article.
     other = annotation_create(article=first, start=0, end=9, statement="Ferries stop").claim
     Annotation.objects.filter(claim=claim).update(claim=other)
-    moved = claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0)
+    moved = claims_for_passages(project_id=project.pk, vectors=vectors, articles=owners, k=0)
     assert other.pk in moved[near.pk] and claim.pk not in moved.get(near.pk, set())
     Annotation.objects.filter(article=first).delete()
-    assert (
-        claims_for_passages(project_id=project.pk, article_id=second.pk, vectors=vectors, k=0) == {}
-    )
+    assert claims_for_passages(project_id=project.pk, vectors=vectors, articles=owners, k=0) == {}
 
 
 def test_a_long_claim_in_a_large_archive_asks_for_few_groups_of_its_rarest_words() -> None:
@@ -162,7 +161,7 @@ def test_the_claims_nearest_a_passage_are_the_databases_exact_nearest(project) -
     retrieval._claim_cache.clear()
     # k=2 and no marked mentions: the full-text list may add claims, the kNN list adds these
     found = retrieval.claims_for_passages(
-        project_id=project.pk, article_id=article.pk, vectors=vectors, k=2
+        project_id=project.pk, vectors=vectors, articles=dict.fromkeys(vectors, article.pk), k=2
     )
     for passage in passages:
         with connection.cursor() as cursor:
