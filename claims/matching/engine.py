@@ -278,8 +278,9 @@ def match_article(*, article_id: int) -> int:
     and of other articles of its project waiting for matching, up to MATCH_BATCH in all.
 
     1. Re-fetch the article (gone: log and stop); embed any claim that has no embedding yet.
-    2. Take the articles to match: this one first, then the project's other processed articles
-       not matched since (oldest first), skipping any another run holds. Under a bulk load the
+    2. Take the articles to match: this one first (unless a run took it already), then the
+       project's other processed articles not matched since (oldest first), skipping any
+       another run holds. Under a bulk load the
        queue holds many matching tasks: a run that takes several articles pays the work on the
        project's claims once (vocabulary, claim wordings and vectors, marks, the write), and
        the tasks of the articles it took find nothing left to do.
@@ -314,21 +315,19 @@ def match_article(*, article_id: int) -> int:
 
 
 def _take_waiting(article: Article) -> list[int]:
-    """Lock and return the ids of the articles this run matches: `article` first, then up to
-    MATCH_BATCH - 1 more of its project waiting for matching, oldest first. Rows another run
-    holds are skipped (it is matching them); the lock (no key update) lets marks and
-    candidates referencing the articles be written meanwhile."""
+    """Lock and return the ids of the articles this run matches: `article` first (if it still
+    waits), then up to MATCH_BATCH - 1 more of its project waiting for matching, oldest first.
+    Rows another run holds are skipped (it is matching them); the lock (no key update) lets
+    marks and candidates referencing the articles be written meanwhile."""
     waiting = Article.objects.filter(
         project_id=article.project_id,
         processing_state=ProcessingState.PROCESSED,
         matched_at=None,
     ).select_for_update(no_key=True, skip_locked=True)
-    taken = list(
-        waiting.order_by(
-            Case(When(pk=article.pk, then=0), default=1), "processed_at", "pk"
-        ).values_list("pk", flat=True)[:MATCH_BATCH]
+    first = Case(When(pk=article.pk, then=0), default=1)
+    return list(
+        waiting.order_by(first, "processed_at", "pk").values_list("pk", flat=True)[:MATCH_BATCH]
     )
-    return taken
 
 
 def _match_articles(
