@@ -79,3 +79,33 @@ def test_task_for_a_deleted_claim_is_acknowledged_and_ignored(worker, project) -
     wait_for(
         lambda: Claim.objects.filter(pk=other.pk, embedding__isnull=False).exists(), timeout=120
     )
+
+
+def test_every_article_of_a_bulk_load_is_matched_whichever_task_takes_it(worker, project) -> None:
+    # Matching runs take several waiting articles at once (engine.MATCH_BATCH); the tasks of
+    # the articles taken find them matched. None may be left waiting, and each article's
+    # candidates are written once.
+    claim = claim_create(
+        project=project, statement="The Old Mill bridge has been closed for eleven days"
+    )
+    texts = [
+        f"{text}\nUpdate {n}: the county repeated its warning."
+        for n in range(3)
+        for text in (RIVER, VALLEY)
+    ]
+    articles = [
+        article_create(project=project, text=t, outlet=f"Outlet {i}") for i, t in enumerate(texts)
+    ]
+    ids = [a.pk for a in articles]
+
+    def all_matched() -> bool:
+        return not Article.objects.filter(pk__in=ids, matched_at=None).exists()
+
+    wait_for(all_matched, timeout=240)
+    assert all(processed(pk) for pk in ids)
+    found = set(
+        MatchCandidate.objects.filter(claim=claim, article_id__in=ids).values_list(
+            "article_id", flat=True
+        )
+    )
+    assert found == set(ids)
