@@ -3,12 +3,15 @@
 Model time is measured by wrapping the forward pass of the transformer module of the process's
 one SentenceTransformer instance (every caller reaches the model through
 annotations.services.embeddings.get_model(), by `encode` or by `embed_with_windows`), database
-time with Django's `connection.execute_wrapper`. Nothing in the app is changed.
+time with Django's `connection.execute_wrapper`, on the caller's connection and on those of
+the engine's reads beside it (claims.matching.parallel), counted apart: those overlap the
+rest. Nothing in the app is changed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from typing import Any
 from django.db import connection
 
 from annotations.services.embeddings import get_model
+from claims.matching import parallel
 
 
 @dataclass
@@ -25,6 +29,9 @@ class Costs:
     texts_embedded: int = 0
     db_s: float = 0.0
     queries: int = 0
+    # On the connections of the reads beside the caller (overlapping its own time).
+    db_beside_s: float = 0.0
+    queries_beside: int = 0
 
 
 class _ModelTimer:
@@ -68,9 +75,21 @@ def measured() -> Iterator[Costs]:
             costs.db_s += time.perf_counter() - started
             costs.queries += 1
 
+    def beside_timer(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            with lock:
+                costs.db_beside_s += time.perf_counter() - started
+                costs.queries_beside += 1
+
+    lock = threading.Lock()
     timer.current = costs
     try:
-        with connection.execute_wrapper(db_timer):
+        with connection.execute_wrapper(db_timer), parallel.wrapped(beside_timer):
             yield costs
     finally:
         timer.current = None

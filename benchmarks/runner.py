@@ -318,6 +318,7 @@ def _notes(
     load: dict[str, Any],
     api: dict[str, Any],
 ) -> list[str]:
+    from claims.matching import parallel
     from claims.matching.engine import MATCH_BATCH
 
     ann = recalls[-1]
@@ -325,7 +326,12 @@ def _notes(
         corpus_note,
         *_index_notes(ann, load),
         *_exact_note(recalls),
-        "Matching latency = annotation_create + claims.matching.match_claim in-process.",
+        "Matching latency = annotation_create + claims.matching.match_claim in-process, as "
+        "the web request and the worker run them; match_claim reads and scores the claim's "
+        "links to other claims beside its passages', on a reader thread with its own "
+        "connection (claims.matching.parallel, "
+        f"CLAIMTRACK_MATCHING_THREADS = {parallel.threads()}), as in the worker; "
+        "breakdown.db_beside_ms is that thread's database time, which overlaps the rest.",
         f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
         "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
         "cores; loading and matching are separate tasks in the order the worker's queue gives "

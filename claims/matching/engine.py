@@ -19,12 +19,13 @@ from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from annotations.models import Article, Passage, ProcessingState
-from claims.matching import retrieval, writes
+from claims.matching import parallel, retrieval, writes
 from claims.matching.config import matching_config
 from claims.matching.context import ProjectContext, project_context
 from claims.matching.queries import (
     ClaimQuery,
     PassageUnit,
+    claim_embed,
     claim_queries,
     claims_index,
     passage_units,
@@ -229,7 +230,8 @@ def match_claim(*, claim_id: int) -> int:
        pending candidates so they are re-scored rather than dropped.
     3. Leave out passages already marked as mentions of the claim.
     4. Score, keep the best per article, write (pending rows only), propose claim links.
-    Returns the number of candidates written.
+    The claim links are read and scored beside steps 2-4 (parallel.py) when no transaction is
+    open. Returns the number of candidates written.
     """
     claim = Claim.objects.select_related("project").filter(pk=claim_id).first()
     if claim is None:
@@ -238,14 +240,17 @@ def match_claim(*, claim_id: int) -> int:
     config = matching_config(claim.project.matching_settings)
     # One transaction: a single commit for the embedding and every candidate written (each
     # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
-    with transaction.atomic():
-        return _match_claim(claim, config)
+    # The read beside it only reads: every write is in this transaction.
+    with parallel.reads() as reads, transaction.atomic():
+        return _match_claim(claim, config, reads)
 
 
-def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
-    claim.embedding = claims_index([claim.pk])[claim.pk]
+def _match_claim(claim: Claim, config: dict[str, Any], reads: parallel.Reads) -> int:
+    claim.embedding = claim_embed(claim)
     context = project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
     query = claim_queries({claim.pk: claim.statement}, context)[claim.pk]
+    # The other claims it may repeat: their queries and scoring overlap the passages' below.
+    links = reads.submit(claim_link_rows, claim=claim, query=query, context=context, config=config)
     ids = retrieval.passages_for_claim(
         project_id=claim.project_id,
         vectors=list(query.vectors),
@@ -270,7 +275,9 @@ def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
     written = writes.write_claim_passages(
         rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
     )
-    return written + match_claim_links(claim=claim, query=query, context=context, config=config)
+    return written + writes.write_claim_links(
+        links.result(), project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
+    )
 
 
 def match_article(*, article_id: int) -> int:
@@ -467,11 +474,12 @@ def _claims_to_score(
     return wanted
 
 
-def match_claim_links(
+def claim_link_rows(
     *, claim: Claim, query: ClaimQuery, context: ProjectContext, config: dict[str, Any]
-) -> int:
-    """Propose linking the claim to other claims of the project that state the same thing
-    (merge or same-as), scored statement against statement with the same signals."""
+) -> list[writes.CandidateRow]:
+    """Other claims of the project that state the same thing as this one (merge or same-as),
+    scored statement against statement with the same signals. Reads only: the caller writes
+    them (writes.write_claim_links)."""
     ids = retrieval.claims_near_claim(
         claim=claim, vector=query.vectors[0], k=10, vocab=context.vocab
     )
@@ -508,9 +516,7 @@ def match_claim_links(
                     signals=detail,
                 )
             )
-    return writes.write_claim_links(
-        rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
-    )
+    return rows
 
 
 def matching_rerun_project(*, project_id: int) -> None:

@@ -70,6 +70,32 @@ def claim_create(
     """A claim from its statement alone (tracked); matching is queued after commit."""
     if actor is not None:
         require_role(actor, project, Role.EDITOR)
+    return _claim_new(
+        project=project,
+        statement=statement,
+        kind=kind,
+        status=status,
+        tags=tags,
+        notes=notes,
+        origin=origin,
+        external_ref=external_ref,
+        actor=actor,
+    )
+
+
+def _claim_new(
+    *,
+    project: Project,
+    statement: str,
+    kind: str,
+    status: str,
+    origin: str,
+    actor: User | None,
+    tags: list[str] | None = None,
+    notes: str = "",
+    external_ref: str = "",
+) -> Claim:
+    """Save a new claim and queue its matching (the caller checked the actor's role)."""
     statement = " ".join(statement.split())
     if not statement:
         raise ApplicationError(MSG_STATEMENT_EMPTY)
@@ -85,7 +111,13 @@ def claim_create(
             external_ref=external_ref,
             created_by=actor,
         )
-        claim.full_clean(exclude=["embedding", "search_vector"])
+        # The project and the author are rows already read (a query each to check them
+        # again). Of the constraints, only a non-empty reference's uniqueness needs the
+        # database; an empty statement was refused above.
+        claim.full_clean(
+            exclude=["embedding", "search_vector", "project", "created_by"],
+            validate_constraints=bool(external_ref),
+        )
         claim.save()
         enqueue(TASK_MATCH_CLAIM, claim.pk)
     return claim
@@ -158,7 +190,7 @@ def annotation_create(
             # already sees this mention. Queue it here only for an existing claim.
             queue_matching = claim is not None
             if claim is None:
-                claim = claim_create(
+                claim = _claim_new(
                     project=article.project,
                     statement=statement or article.text[start:end],
                     kind=kind,
@@ -176,7 +208,12 @@ def annotation_create(
                 author=actor,
                 **_selectors(article.text, start, end),
             )
-            annotation.full_clean(validate_unique=False, validate_constraints=False)
+            # The article, claim and author are rows already read; the span was checked above.
+            annotation.full_clean(
+                exclude=["article", "claim", "author"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
             annotation.save()
             if queue_matching:
                 enqueue(TASK_MATCH_CLAIM, claim.pk)
