@@ -59,37 +59,38 @@ def _model_timer() -> _ModelTimer:
     return module.forward  # type: ignore[return-value]
 
 
+def _db_timer(record: Callable[[float], None]) -> Callable[..., Any]:
+    """A connection execute wrapper that passes each query's seconds to `record`."""
+
+    def timer(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            record(time.perf_counter() - started)
+
+    return timer
+
+
 @contextlib.contextmanager
 def measured() -> Iterator[Costs]:
     """Collect model and database time spent inside the block."""
     costs = Costs()
     timer = _model_timer()
-
-    def db_timer(
-        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            costs.db_s += time.perf_counter() - started
-            costs.queries += 1
-
-    def beside_timer(
-        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            with lock:
-                costs.db_beside_s += time.perf_counter() - started
-                costs.queries_beside += 1
-
     lock = threading.Lock()
+
+    def own(seconds: float) -> None:
+        costs.db_s += seconds
+        costs.queries += 1
+
+    def beside(seconds: float) -> None:  # from the reader threads
+        with lock:
+            costs.db_beside_s += seconds
+            costs.queries_beside += 1
+
     timer.current = costs
     try:
-        with connection.execute_wrapper(db_timer), parallel.wrapped(beside_timer):
+        with connection.execute_wrapper(_db_timer(own)), parallel.wrapped(_db_timer(beside)):
             yield costs
     finally:
         timer.current = None
