@@ -2,7 +2,8 @@
 
 Model time is measured by wrapping the forward pass of the transformer module of the process's
 one SentenceTransformer instance (every caller reaches the model through
-annotations.services.embeddings.get_model(), by `encode` or by `embed_with_windows`), database
+annotations.services.embeddings.get_model(), by `encode` or by `embed_with_windows`) and the
+ONNX Runtime pass short texts take (annotations.services.embeddings_onnx.run), database
 time with Django's `connection.execute_wrapper`, on the caller's connection and on those of
 the engine's reads beside it (claims.matching.parallel), counted apart: those overlap the
 rest. Nothing in the app is changed.
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.db import connection
 
+from annotations.services import embeddings_onnx
 from annotations.services.embeddings import get_model
 from claims.matching import parallel
 
@@ -35,28 +37,33 @@ class Costs:
 
 
 class _ModelTimer:
-    """Installed once on the model instance; adds to whichever Costs is current."""
+    """Installed once around a model pass; adds to whichever Costs is current. `feed`: which
+    argument holds the tokenized batch (texts counted by its input_ids)."""
 
     current: Costs | None = None
 
-    def __init__(self, forward: Callable[..., Any]) -> None:
+    def __init__(self, forward: Callable[..., Any], feed: int) -> None:
         self.forward = forward
+        self.feed = feed
 
-    def __call__(self, features: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            return self.forward(features, *args, **kwargs)
+            return self.forward(*args, **kwargs)
         finally:
             if self.current is not None:
                 self.current.model_s += time.perf_counter() - started
-                self.current.texts_embedded += len(features["input_ids"])
+                self.current.texts_embedded += len(args[self.feed]["input_ids"])
 
 
-def _model_timer() -> _ModelTimer:
+def _model_timers() -> list[_ModelTimer]:
+    """The PyTorch transformer's forward and the ONNX Runtime pass (short texts)."""
     module = get_model()[0]
     if not isinstance(module.forward, _ModelTimer):
-        module.forward = _ModelTimer(module.forward)  # type: ignore[method-assign]
-    return module.forward  # type: ignore[return-value]
+        module.forward = _ModelTimer(module.forward, feed=0)  # type: ignore[method-assign]
+    if not isinstance(embeddings_onnx.run, _ModelTimer):
+        embeddings_onnx.run = _ModelTimer(embeddings_onnx.run, feed=1)  # type: ignore[assignment]
+    return [module.forward, embeddings_onnx.run]  # type: ignore[list-item]
 
 
 def _db_timer(record: Callable[[float], None]) -> Callable[..., Any]:
@@ -76,7 +83,7 @@ def _db_timer(record: Callable[[float], None]) -> Callable[..., Any]:
 def measured() -> Iterator[Costs]:
     """Collect model and database time spent inside the block."""
     costs = Costs()
-    timer = _model_timer()
+    timers = _model_timers()
     lock = threading.Lock()
 
     def own(seconds: float) -> None:
@@ -88,9 +95,11 @@ def measured() -> Iterator[Costs]:
             costs.db_beside_s += seconds
             costs.queries_beside += 1
 
-    timer.current = costs
+    for timer in timers:
+        timer.current = costs
     try:
         with connection.execute_wrapper(_db_timer(own)), parallel.wrapped(_db_timer(beside)):
             yield costs
     finally:
-        timer.current = None
+        for timer in timers:
+            timer.current = None

@@ -67,11 +67,23 @@ def get_model() -> SentenceTransformer:
         return _model
 
 
+# At most this many texts go through ONNX Runtime (embeddings_onnx): a claim's wordings, a
+# search; larger batches (indexing claims) spread PyTorch's overhead and keep its path.
+SHORT_BATCH = 8
+
+
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length embeddings, one row per text (cosine similarity is then a dot product)."""
     if not texts:
         return np.zeros((0, settings.CLAIMTRACK_EMBEDDING_DIM), dtype=np.float32)
-    vectors = get_model().encode(
+    model = get_model()
+    if len(texts) <= SHORT_BATCH:
+        from annotations.services import embeddings_onnx
+
+        runner = embeddings_onnx.session(model, model_threads())
+        if runner is not None:
+            return embeddings_onnx.embed_short(model, runner, texts)
+    vectors = model.encode(
         list(texts),
         batch_size=settings.CLAIMTRACK_EMBEDDING_BATCH,
         normalize_embeddings=True,
