@@ -7,14 +7,20 @@ contextual token embeddings) so matching a claim never runs the model over passa
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotations.models import Passage
-from annotations.services import article_create, article_process
+from annotations.services import article_create, article_process, embeddings
 from annotations.services.embeddings import (
     embed,
     embed_with_windows,
+    get_model,
+    length_batches,
     pack_vectors,
     unpack_vectors,
 )
@@ -30,7 +36,7 @@ SENTENCES = [
 
 def test_whole_vectors_are_the_models_own_sentence_embeddings() -> None:
     whole, parts = embed_with_windows(SENTENCES, [clause_windows(t) for t in SENTENCES])
-    expected = embed(SENTENCES)
+    expected = get_model().encode(SENTENCES, normalize_embeddings=True, convert_to_numpy=True)
     assert whole.shape == expected.shape
     assert np.allclose(whole, expected, atol=1e-5)
     assert [len(p) for p in parts] == [len(clause_windows(t)) for t in SENTENCES]
@@ -110,3 +116,62 @@ def test_passages_go_in_unchanged_whatever_their_characters(project) -> None:
     for passage, vector, clauses in zip(passages, whole, parts, strict=True):
         assert np.array_equal(np.asarray(passage.embedding, dtype=np.float32), vector)
         assert bytes(passage.unit_vectors) == pack_vectors(np.vstack([vector[None, :], clauses]))
+
+
+def _padded_cost(batches: list[list[int]], lengths: list[int], overhead: int) -> int:
+    return sum(overhead + len(b) * max(lengths[i] for i in b) for b in batches)
+
+
+def _best_cost(lengths: list[int], limit: int, overhead: int) -> int:
+    """Every way of cutting the texts, sorted longest first, into runs (brute force)."""
+    ordered = sorted(lengths, reverse=True)
+    best = None
+    for mask in range(2 ** (len(ordered) - 1)):
+        cuts = [0] + [i + 1 for i in range(len(ordered) - 1) if mask >> i & 1] + [len(ordered)]
+        runs = [ordered[a:b] for a, b in itertools.pairwise(cuts)]
+        if any(len(r) > limit for r in runs):
+            continue
+        cost = sum(overhead + len(r) * r[0] for r in runs)
+        best = cost if best is None else min(best, cost)
+    assert best is not None
+    return best
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=3, max_value=80), min_size=1, max_size=9),
+    limit=st.integers(min_value=1, max_value=6),
+    overhead=st.integers(min_value=0, max_value=40),
+)
+def test_length_batches_cut_texts_at_the_least_padding_and_overhead(
+    lengths: list[int], limit: int, overhead: int
+) -> None:
+    batches = length_batches(lengths, limit, overhead)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert all(0 < len(b) <= limit for b in batches)
+    flat = [lengths[i] for b in batches for i in b]
+    assert flat == sorted(flat, reverse=True)  # longest first, so each pads to its first
+    assert _padded_cost(batches, lengths, overhead) == _best_cost(lengths, limit, overhead)
+
+
+def test_vectors_do_not_depend_on_how_texts_are_batched(monkeypatch) -> None:
+    texts = [
+        "Yes.",
+        *SENTENCES,
+        "The ferry will run again in spring, after the repairs to the pier, the council said "
+        "on Tuesday, though the union has not yet agreed to the new timetable for the crews.",
+    ]
+    windows = [clause_windows(t) for t in texts]
+    together, parts_together = embed_with_windows(texts, windows)
+    monkeypatch.setattr(  # every text its own pass
+        embeddings, "length_batches", lambda lengths, limit: [[i] for i in range(len(lengths))]
+    )
+    alone, parts_alone = embed_with_windows(texts, windows)
+    assert np.allclose(together, alone, atol=1e-5)
+    for a, b in zip(parts_together, parts_alone, strict=True):
+        assert np.allclose(a, b, atol=1e-5)
+    # the sentence vectors are SentenceTransformer's own, and embed()'s for a batch of texts
+    expected = get_model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.allclose(together, expected, atol=1e-5)
+    many = texts * 3  # more than embeddings.SHORT_BATCH: the PyTorch path
+    assert np.allclose(embed(many), np.vstack([expected] * 3), atol=1e-5)
