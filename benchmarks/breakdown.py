@@ -2,8 +2,9 @@
 
 Model time is measured by wrapping the forward pass of the transformer module of the process's
 one SentenceTransformer instance (every caller reaches the model through
-annotations.services.embeddings.get_model(), by `encode` or by `embed_with_windows`) and the
-ONNX Runtime pass short texts take (annotations.services.embeddings_onnx.run), database
+annotations.services.embeddings.get_model() and `embed_with_windows`, which `embed` uses for
+batches too) and the ONNX Runtime pass short texts take
+(annotations.services.embeddings_onnx.run), database
 time with Django's `connection.execute_wrapper`, on the caller's connection and on those of
 the engine's reads beside it (claims.matching.parallel), counted apart: those overlap the
 rest. Nothing in the app is changed.

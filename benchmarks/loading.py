@@ -5,7 +5,9 @@ The pipeline is what a loaded article goes through: extraction of an HTML page
 (`article_create_from_file`), segmentation + embedding + storage + full-text indexing
 (`article_process`) and matching against the project's claims (`claims.matching.match_article`).
 The baseline embeds exactly the passages the pipeline will embed (found beforehand by extraction
-+ segmentation, untimed) in one `embed()` call on all cores: the model's own best throughput.
++ segmentation, untimed) in one `embed()` call on all cores: the product's own embedding path
+(the model passes of `embed_with_windows`, cut by `length_batches`), so a faster model pass
+speeds the baseline as much as the pipeline and cannot flatter the ratio.
 
 Two ways of running the pipeline, each on its own articles:
 - `load_ratio`: as the product runs it, in a pool of WORKERS processes like the Celery worker's
