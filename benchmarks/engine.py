@@ -33,11 +33,14 @@ ENGINE_SETTINGS = (
     "hnsw.iterative_scan",
 )
 
-_FALLBACK_SQL = (
+_NEAREST_SQL = (
     "SELECT p.id FROM annotations_passage p JOIN annotations_article a ON a.id = p.article_id "
-    "WHERE a.project_id = %s AND p.embedding IS NOT NULL "
-    "ORDER BY p.embedding <=> %s::vector LIMIT %s"
+    "WHERE a.project_id = %s AND p.embedding IS NOT NULL ORDER BY {order} LIMIT %s"
 )
+# As the passage index is built (annotations.models.half_embedding): the index serves it.
+_FALLBACK_SQL = _NEAREST_SQL.format(order="(p.embedding::halfvec(384)) <=> %s::halfvec(384)")
+# On the stored float32 vectors, every distance computed: the truth recall is measured against.
+_EXACT_SQL = _NEAREST_SQL.format(order="p.embedding <=> %s::vector")
 
 
 def _module(name: str) -> Any:
@@ -87,6 +90,20 @@ def mirror_query(
             if iterative != "off":
                 cursor.execute("SELECT set_config('ivfflat.iterative_scan', %s, true)", [iterative])
             cursor.execute(_FALLBACK_SQL, [project.pk, literal, k])
+            return [row[0] for row in cursor.fetchall()]
+
+    return query
+
+
+def exact_passages(project: Project, k: int) -> Callable[[np.ndarray], list[int]]:
+    """The k nearest passages by exact search on the float32 vectors (index scans off), so
+    recall counts both the index's approximation and its half-precision vectors."""
+
+    def query(vector: np.ndarray) -> list[int]:
+        literal = "[" + ",".join(f"{x:.9g}" for x in vector) + "]"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(_EXACT_SQL, [project.pk, literal, k])
             return [row[0] for row in cursor.fetchall()]
 
     return query

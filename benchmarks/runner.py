@@ -272,9 +272,10 @@ def _corpus_note(real: int, perturbed: int) -> str:
 def _index_notes(ann: dict[str, Any], load: dict[str, Any]) -> list[str]:
     """What the passage index is, how the product maintains it and what the bench charges."""
     return [
-        "The passage vector index is pgvector IVFFlat (passage_embedding_ivfflat, cosine), not "
-        "HNSW: the key hnsw_recall keeps its name for compatibility and is the recall@k of the "
-        "engine's nearest-passage query through that IVFFlat index against exact search. "
+        "The passage vector index is pgvector IVFFlat (passage_embedding_ivfflat, cosine, over "
+        "the vectors cast to halfvec), not HNSW: the key hnsw_recall keeps its name for "
+        "compatibility and is the recall@k of the engine's nearest-passage query through that "
+        "IVFFlat index against exact search on the stored float32 vectors. "
         f"At {ann['passages']:,} passages it is built with lists = {ann['lists']} and the "
         f"engine reads ivfflat.probes = {ann['probes']} of them (iterative scan "
         f"{ann['iterative_scan']}). "

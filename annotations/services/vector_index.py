@@ -8,6 +8,10 @@ centres are learnt from the rows present when the index is built: the index is r
 more lists) each time the table has doubled, in a background task, so the total build work
 stays about twice that of the last build. Measured by `manage.py bench`.
 
+The index is built on the vectors cast to halfvec (float16, `annotations.models.half_embedding`):
+a search reads half the bytes, ~35% faster at a million passages (20 probes: ~13.5 ms against
+~21.5 ms), and the bench measures its recall against exact search on the float32 vectors.
+
 Claims keep their HNSW index: a project has thousands of claims, not millions.
 """
 

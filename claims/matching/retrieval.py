@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
-from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG, Passage
+from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG, Passage, half_embedding
 from annotations.services.embeddings import unpack_vectors
 from annotations.services.vector_index import search_probes
 from claims.matching.normalizers import STOPWORDS, AliasTable, fold, stem
@@ -83,13 +83,17 @@ def _iterative_scans() -> bool:
     return bool(row and row[0])
 
 
-def _nearest(queryset: QuerySet, vectors: Sequence[np.ndarray], k: int) -> list[int]:
+def _nearest(
+    queryset: QuerySet, vectors: Sequence[np.ndarray], k: int, column: Any = "embedding"
+) -> list[int]:
+    """Ids of the k rows nearest each vector by cosine of `column` (passages: their vectors as
+    halfvec, the expression their index is built on)."""
     ids: dict[int, None] = {}
     with transaction.atomic(savepoint=False):
         _tune_ann(ef_search(k))
         for vector in vectors:
             rows = (
-                queryset.annotate(distance=CosineDistance("embedding", vector))
+                queryset.annotate(distance=CosineDistance(column, vector))
                 .order_by("distance")
                 .values_list("pk", flat=True)[:k]
             )
@@ -192,7 +196,7 @@ def passages_for_claim(
 ) -> list[int]:
     """Passages of the project near any wording of the claim, by meaning or by words."""
     passages = Passage.objects.filter(article__project_id=project_id)
-    near = _nearest(passages.exclude(embedding=None), vectors, k)
+    near = _nearest(passages.exclude(embedding=None), vectors, k, half_embedding())
     lexical = _best_text_matches(passages, texts, k, vocab)
     return list(dict.fromkeys(near + lexical))
 
