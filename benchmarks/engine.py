@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from annotations.models import Project
+from annotations.models import EMBEDDING_DIM, Project
 from annotations.services import vector_index
 
 FALLBACK_K = 100
@@ -38,7 +38,9 @@ _NEAREST_SQL = (
     "WHERE a.project_id = %s AND p.embedding IS NOT NULL ORDER BY {order} LIMIT %s"
 )
 # As the passage index is built (annotations.models.half_embedding): the index serves it.
-_FALLBACK_SQL = _NEAREST_SQL.format(order="(p.embedding::halfvec(384)) <=> %s::halfvec(384)")
+_FALLBACK_SQL = _NEAREST_SQL.format(
+    order=f"(p.embedding::halfvec({EMBEDDING_DIM})) <=> %s::halfvec({EMBEDDING_DIM})"
+)
 # On the stored float32 vectors, every distance computed: the truth recall is measured against.
 _EXACT_SQL = _NEAREST_SQL.format(order="p.embedding <=> %s::vector")
 

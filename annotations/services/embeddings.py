@@ -127,8 +127,9 @@ def embed_with_windows(
 
     A window's vector is the mean of the text's contextual token embeddings that fall inside
     it ("late chunking"), so clauses cost no extra pass over the model; the whole-text vector
-    is the model's own mean pooling, as SentenceTransformer.encode gives it. A window past the model's token
-    limit (256) takes the whole text's vector. Returns (whole: n x d, per text: windows x d).
+    is the model's own mean pooling, as SentenceTransformer.encode gives it. A window past the
+    model's token limit (256) takes the whole text's vector. Returns (whole: n x d, per text:
+    windows x d).
     """
     import torch
 
@@ -159,7 +160,7 @@ def embed_with_windows(
         feed = {
             "input_ids": torch.from_numpy(input_ids),
             "attention_mask": torch.from_numpy(mask),
-            "token_type_ids": torch.zeros_like(torch.from_numpy(input_ids)),
+            "token_type_ids": torch.zeros(input_ids.shape, dtype=torch.int64),
         }
         with torch.inference_mode():
             tokens = model[0](feed)["token_embeddings"].numpy()
