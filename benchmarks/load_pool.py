@@ -34,24 +34,40 @@ def start_pool(*, workers: int, project_id: int, seed: int) -> Pool:
 def run_articles(
     pool: Pool, project_id: int, articles: list[SyntheticArticle]
 ) -> list[dict[str, float]]:
-    """Every article through the pipeline in the order the Celery worker's queue gives: the
-    articles' loading tasks (extract and store, then segment, embed and index) first, as a bulk
-    load queues them; each article's matching task joins the queue when its loading ends
-    (article_process queues it at its commit), behind the loading still waiting. A matching
-    task matches the articles waiting then (engine.match_article), so the tasks of those it
-    took find nothing left to do. Returns the seconds each task spent in each stage."""
+    """Every article through the pipeline in the order a bulk load gives the Celery worker.
+
+    - The loader extracts and stores each article and queues its processing task (here the
+      loading runs in the pool too, first, so its time counts as the worker's).
+    - Each processing task joins the queue when its article is stored. A processing run
+      embeds the articles waiting then, up to processing.PROCESS_BATCH, so the tasks of those
+      it took find nothing left to do (or, if that run is still going, would be asked again
+      later by the worker: here they simply end, as the run holding them finishes them).
+    - Each article's matching task joins the queue when a run has processed it (its commit
+      queues it), behind the work still waiting; a matching run matches the articles waiting
+      then, up to claims.matching.engine.MATCH_BATCH.
+
+    Returns the seconds each task spent in its stage."""
     timings: list[dict[str, float]] = []
+    processes: list[AsyncResult[tuple[list[int], dict[str, float]]]] = []
     matches: list[AsyncResult[dict[str, float]]] = []
 
-    def loaded(result: tuple[int, dict[str, float]]) -> None:
-        # runs in the pool's result thread, before the loading task counts as done
+    # Callbacks run in the pool's result thread before their task counts as done, so once a
+    # stage's tasks are all done, every task of the next stage is queued.
+    def stored(result: tuple[int, dict[str, float]]) -> None:
         article_id, stage_s = result
         timings.append(stage_s)
-        matches.append(pool.apply_async(_match, (article_id,)))
+        processes.append(pool.apply_async(_process, (article_id,), callback=processed))
 
-    loads = [pool.apply_async(_load, (project_id, a), callback=loaded) for a in articles]
-    for load in loads:
-        load.get()
+    def processed(result: tuple[list[int], dict[str, float]]) -> None:
+        article_ids, stage_s = result
+        timings.append(stage_s)
+        matches.extend(pool.apply_async(_match, (pk,)) for pk in article_ids)
+
+    stores = [pool.apply_async(_store, (project_id, a), callback=stored) for a in articles]
+    for store in stores:
+        store.get()
+    for process in processes:
+        process.get()
     return timings + [match.get() for match in matches]
 
 
@@ -79,11 +95,19 @@ def _run(project_id: int, article: SyntheticArticle) -> None:
     run_pipeline(Project.objects.get(pk=project_id), article, dict.fromkeys(STAGES, 0.0), {})
 
 
-def _load(project_id: int, article: SyntheticArticle) -> tuple[int, dict[str, float]]:
+def _store(project_id: int, article: SyntheticArticle) -> tuple[int, dict[str, float]]:
     from annotations.models import Project
-    from benchmarks.loading import load_article
+    from benchmarks.loading import store_article
 
-    return load_article(Project.objects.get(pk=project_id), article)
+    return store_article(Project.objects.get(pk=project_id), article)
+
+
+def _process(article_id: int) -> tuple[list[int], dict[str, float]]:
+    from annotations.services.processing import articles_process
+
+    started = time.perf_counter()
+    run = articles_process(article_id=article_id)
+    return run.processed, {"segment_embed_index": time.perf_counter() - started}
 
 
 def _match(article_id: int) -> dict[str, float]:

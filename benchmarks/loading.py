@@ -172,14 +172,13 @@ def _passage_texts(article: SyntheticArticle) -> list[str]:
     return [span.text for span in split_passages(extracted.text)]
 
 
-def load_article(
+def store_article(
     project: Project, article: SyntheticArticle, costs: dict[str, Costs] | None = None
 ) -> tuple[int, dict[str, float]]:
-    """One article's loading in this process: extracted and stored, then segmented, embedded
-    and indexed (what the upload and the processing task do). Its id and stage times; adds
-    the stages' costs to `costs`."""
+    """One article extracted and stored (what an upload or the bulk loader does, which queues
+    its processing). Its id and stage time; adds the stage's costs to `costs`."""
     with measured() as create_costs:
-        t0 = time.perf_counter()
+        started = time.perf_counter()
         stored = article_create_from_file(
             project=project,
             data=article.html(),
@@ -187,14 +186,26 @@ def load_article(
             outlet=article.outlet,
             published_at=article.published_at,
         )
-    with measured() as process_costs:
-        t1 = time.perf_counter()
-        article_process(article_id=stored.pk)
-        t2 = time.perf_counter()
+        elapsed = time.perf_counter() - started
     if costs is not None:
         _add(costs.setdefault("extract_store", Costs()), create_costs)
+    return stored.pk, {"extract_store": elapsed}
+
+
+def load_article(
+    project: Project, article: SyntheticArticle, costs: dict[str, Costs] | None = None
+) -> tuple[int, dict[str, float]]:
+    """One article's loading in this process: extracted and stored, then segmented, embedded
+    and indexed (what the upload and the processing task do). Its id and stage times; adds
+    the stages' costs to `costs`."""
+    article_id, stage_s = store_article(project, article, costs)
+    with measured() as process_costs:
+        started = time.perf_counter()
+        article_process(article_id=article_id)
+        stage_s["segment_embed_index"] = time.perf_counter() - started
+    if costs is not None:
         _add(costs.setdefault("segment_embed_index", Costs()), process_costs)
-    return stored.pk, {"extract_store": t1 - t0, "segment_embed_index": t2 - t1}
+    return article_id, stage_s
 
 
 def run_pipeline(

@@ -89,11 +89,14 @@ def test_search_on_the_rebuilt_index_finds_the_exact_nearest(project, small_inde
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(
-            "SELECT id FROM annotations_passage ORDER BY embedding <=> %s::vector LIMIT 20",
+            "SELECT id FROM annotations_passage "
+            "ORDER BY embedding::halfvec(384) <=> %s::halfvec(384) LIMIT 20",
             [literal],
         )
         exact = [row[0] for row in cursor.fetchall()]
-    # 20 lists, 20 probes: every list is read, so the index returns the exact answer
+    # 20 lists, 20 probes: every list is read, so the index returns the exact answer of the
+    # vectors it holds (float16: random vectors' distances are so close that rounding reorders
+    # float32's nearest; the bench measures that recall on real embeddings)
     assert found == exact
 
 
