@@ -12,9 +12,11 @@ speeds the baseline as much as the pipeline and cannot flatter the ratio.
 Two ways of running the pipeline, each on its own articles:
 - `load_ratio`: as the product runs it, in a pool of WORKERS processes like the Celery worker's
   (`-c 2`), each embedding on its share of the cores, so one article's database work and
-  matching overlap another's model pass; loading and matching are separate tasks in the order
-  the worker's queue gives them, and a matching task matches every article waiting then, up to
-  claims.matching.engine.MATCH_BATCH (benchmarks.load_pool). Wall time of the batch.
+  matching overlap another's model pass; storing, processing and matching are separate tasks
+  in the order a bulk load gives the worker's queue; a processing task embeds the articles
+  waiting then in one model pass, up to annotations.services.processing.PROCESS_BATCH, and a
+  matching task matches those waiting, up to claims.matching.engine.MATCH_BATCH
+  (benchmarks.load_pool). Wall time of the batch.
 - `load_ratio_sequential`: one article after another in this process, on all cores, each
   matched on its own right after its loading; its stage times and costs are the per-article
   breakdown (`load_stage_s`, `load_stage_costs`).

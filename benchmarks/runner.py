@@ -319,6 +319,7 @@ def _notes(
     load: dict[str, Any],
     api: dict[str, Any],
 ) -> list[str]:
+    from annotations.services.processing import PROCESS_BATCH
     from claims.matching import parallel
     from claims.matching.engine import MATCH_BATCH
 
@@ -335,8 +336,9 @@ def _notes(
         "breakdown.db_beside_ms is that thread's database time, which overlaps the rest.",
         f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
         "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
-        "cores; loading and matching are separate tasks in the order the worker's queue gives "
-        f"them, and a matching task matches up to {MATCH_BATCH} articles waiting then; "
+        "cores; storing, processing and matching are separate tasks in the order a bulk load "
+        f"gives the worker's queue; a processing task embeds up to {PROCESS_BATCH} articles "
+        f"waiting then in one model pass, a matching task matches up to {MATCH_BATCH}; "
         "load_ratio_sequential: one article after another in one process, each matched alone.",
         "load_ratio_ceiling_store_index: the sequential load ratio if only the model and the "
         "database time of storing and indexing the passages (rows, IVFFlat and GIN inserts, "

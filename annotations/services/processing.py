@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,26 +34,32 @@ PROCESS_BATCH = 4
 # the article's own task, or another run, leaves it alone; released when the run ends, or by
 # PostgreSQL when the connection of a killed worker goes away.
 _LOCK_SPACE = 0x1F5A_0002
+# A task whose article another run holds waits this long for that run to end (a batch takes
+# about a second); past it, the task asks again later (ArticleBusy).
+HOLD_WAIT_S = 30
+_LOCK_NOT_AVAILABLE = "55P03"
 _STATES_OWN = [ProcessingState.PENDING, ProcessingState.PROCESSING, ProcessingState.FAILED]
 # Another article is taken if it waits, or if a run that died left it PROCESSING (unlocked).
 _STATES_OTHER = [ProcessingState.PENDING, ProcessingState.PROCESSING]
 
 
 class ArticleBusy(Exception):
-    """Another run holds the article: it finishes it, or, if its worker died, PostgreSQL frees
-    the lock once it notices the lost connection. The task asks again a little later."""
+    """Another run still holds the article after HOLD_WAIT_S: a killed worker's session that
+    PostgreSQL has not ended yet (it frees the lock once it notices the lost connection). The
+    task asks again a little later."""
 
 
 @dataclass(frozen=True)
 class ProcessingRun:
     article: Article | None  # the article asked for, if this run processed it
     processed: list[int]  # every article this run processed (each has its matching queued)
-    busy: bool  # another run holds the article asked for, and it is not processed yet
+    busy: bool  # another run still holds the article asked for after HOLD_WAIT_S
 
 
 def article_process(*, article_id: int) -> Article | None:
     """Process the article (and others waiting: articles_process). Returns it, or None when it
-    needed nothing (processed already, or gone); ArticleBusy when another run holds it."""
+    needed nothing (processed already, by another run, or gone); ArticleBusy when another
+    run still holds it after HOLD_WAIT_S."""
     run = articles_process(article_id=article_id)
     if run.busy:
         raise ArticleBusy(f"Article {article_id} is being processed by another run.")
@@ -71,6 +77,8 @@ def articles_process(*, article_id: int) -> ProcessingRun:
     3. Per article, in one transaction: keep passages whose span and text are unchanged (their
        review decisions stay attached), replace the rest (PostgreSQL computes their full-text
        vectors), mark PROCESSED and waiting for matching, and queue its matching.
+    4. If another run held this article, wait for that run to end (up to HOLD_WAIT_S): it
+       processed the article, or it died and the article is processed here.
 
     Errors: one in this article is raised (the task marks it failed); one in another article
     marks that one failed; one in the shared model pass puts the other articles back in the
@@ -89,22 +97,61 @@ def articles_process(*, article_id: int) -> ProcessingRun:
     )
     # A few more than the batch: some may be held by other runs.
     others = _claim(list(waiting[: 2 * PROCESS_BATCH]), _STATES_OTHER, PROCESS_BATCH - len(own))
+    done = _run(article_id, own, others)
+    if not own and _still_waiting(article_id):
+        # Another run holds it: that run processes it; wait for it to end. If it died (its
+        # session ended with it), the article still waits and is taken here.
+        if not _wait_for_holder(article_id):
+            return ProcessingRun(None, list(done), busy=True)
+        done.update(_run(article_id, _claim_held(article_id), []))
+    return ProcessingRun(done.get(article_id), list(done), busy=False)
+
+
+def _run(article_id: int, own: list[int], others: list[int]) -> dict[int, Article]:
+    """Process the articles taken (each locked); the ones processed, by id."""
     taken = own + others
+    if not taken:
+        return {}
     try:
-        articles = _process(article_id, taken) if taken else {}
+        done = _process(article_id, taken)
     except Exception:
         _release(taken)
         _requeue(others)
         if own:
             raise
         logger.exception("Processing articles %s failed; each is queued again.", others)
-        articles = {}
-    else:
-        _release(taken)
-    busy = not own and (
-        Article.objects.filter(pk=article_id, processing_state__in=_STATES_OTHER).exists()
-    )
-    return ProcessingRun(articles.get(article_id), list(articles), busy=busy)
+        return {}
+    _release(taken)
+    return done
+
+
+def _still_waiting(article_id: int) -> bool:
+    return Article.objects.filter(pk=article_id, processing_state__in=_STATES_OTHER).exists()
+
+
+def _wait_for_holder(article_id: int) -> bool:
+    """Take the article's lock, waiting up to HOLD_WAIT_S for the run holding it. False when
+    it is still held then (a killed worker's session that PostgreSQL has not ended yet)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{HOLD_WAIT_S}s'")
+            cursor.execute(
+                "SELECT pg_advisory_lock(%s, (%s %% 2147483647)::int)", [_LOCK_SPACE, article_id]
+            )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            return False
+        raise
+    return True
+
+
+def _claim_held(article_id: int) -> list[int]:
+    """The article, now that this run holds its lock, if it still waits; else it is let go."""
+    waiting = Article.objects.filter(pk=article_id, processing_state__in=_STATES_OTHER)
+    if waiting.update(processing_state=ProcessingState.PROCESSING, processing_error=""):
+        return [article_id]
+    _release([article_id])
+    return []
 
 
 _LOCK_SQL = """

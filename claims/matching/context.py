@@ -10,6 +10,7 @@ edited, are noticed at the next run.
 from __future__ import annotations
 
 import gc
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -58,6 +59,10 @@ def embed_cached(texts: Sequence[str]) -> np.ndarray:
     )
 
 
+def _no_tokens() -> np.ndarray:
+    return np.zeros(0, dtype=np.uint32)
+
+
 @dataclass
 class _ArticleStats:
     stamp: tuple[Any, ...]
@@ -65,6 +70,9 @@ class _ArticleStats:
     n_docs: int
     lower_words: set[str]
     aliases: list[tuple[str, str]]
+    # The article's words as hashes (_tokens): which alias variants it may name, so a change
+    # of the alias table recounts only the articles it can change (_realias).
+    tokens: np.ndarray = field(default_factory=_no_tokens)
 
 
 @dataclass
@@ -147,19 +155,20 @@ def project_context(
     stamps = None if delta is not None else dict(_stamp_rows(processed))
     with _lock:
         context = _contexts.get(project_id)
-        if (
-            context is None
-            or context.alias_rows != rows
-            or context.discover != discover_aliases_in_text
-        ):
+        if context is None or context.discover != discover_aliases_in_text:
             context = ProjectContext(
                 project_id, Vocabulary(), alias_rows=rows, discover=discover_aliases_in_text
             )
             _contexts[project_id] = context
+        # An editor's alias added, changed or removed: the counts of the articles it can
+        # change are redone (_realias), not those of the whole project.
+        realias = context.alias_rows != rows
+        context.alias_rows = rows
     if delta is not None and context is known:
-        _sync(context, delta, complete=False)
+        _sync(context, delta, complete=False, realias=realias)
     else:
-        _sync(context, stamps if stamps is not None else dict(_stamp_rows(processed)))
+        stamps = stamps if stamps is not None else dict(_stamp_rows(processed))
+        _sync(context, stamps, realias=realias)
     context.fingerprint = fingerprint
     context.counted_at = time.monotonic()
     return context
@@ -188,7 +197,11 @@ def _delta(
 
 
 def _sync(
-    context: ProjectContext, stamps: dict[int, tuple[Any, ...]], *, complete: bool = True
+    context: ProjectContext,
+    stamps: dict[int, tuple[Any, ...]],
+    *,
+    complete: bool = True,
+    realias: bool = False,
 ) -> None:
     """Bring the vocabulary up to date with the project's processed articles.
 
@@ -196,8 +209,9 @@ def _sync(
        `stamps`: every processed article's; or (complete=False) only those processed since,
        when none went away.
     2. Uncount the changed and removed ones; read and count the added and changed ones.
-    3. If the aliases the articles declare ("X, known as Y") changed, or on first use, recount
-       everything once: every term count depends on the alias table.
+    3. On first use, count everything. If the alias table changed (`realias`: the editors'
+       rows; or the pairs the articles declare, "X, known as Y"), recount the articles whose
+       counts it can change (_realias).
     """
     if complete:
         changed = [pk for pk, stats in context.articles.items() if stamps.get(pk) != stats.stamp]
@@ -208,7 +222,7 @@ def _sync(
             if pk in context.articles and context.articles[pk].stamp != stamp
         ]
     added = [pk for pk in stamps if pk not in context.articles or pk in changed]
-    if context.ready and not changed and not added:
+    if context.ready and not changed and not added and not realias:
         return
     vocab = context.vocab
     discovered_before = _discovered(context)
@@ -226,13 +240,15 @@ def _sync(
         )
         context.articles[pk] = _ArticleStats(stamps[pk], Counter(), 0, set(), found)
         context.discovered.update(found)
-    if not context.ready or _discovered(context) != discovered_before:
+    if not context.ready:
         _rebuild(context, texts)
         # A large project's counts are hundreds of thousands of long-lived objects: out of
         # the cyclic collector's sight, each later collection no longer walks them all (a
         # full one cost ~300 ms per match at a million passages). They are still freed by
         # reference counting when the context is replaced.
         gc.freeze()
+    elif realias or _discovered(context) != discovered_before:
+        _realias(context, texts, added)
     else:
         for pk in added:
             _count(context, context.articles[pk], texts[pk])
@@ -265,10 +281,11 @@ def _alias_table(context: ProjectContext) -> AliasTable:
 
 def _count(context: ProjectContext, stats: _ArticleStats, texts: list[str]) -> None:
     vocab = context.vocab
-    for text in texts:
-        folded = fold(text)
+    folded_texts = [fold(text) for text in texts]
+    for folded in folded_texts:
         stats.df.update(set(lexical_terms(folded, vocab.aliases)))
         stats.lower_words.update(w.lower() for w in words(folded) if w.islower())
+    stats.tokens = _tokens("\n".join(folded_texts))
     stats.n_docs = len(texts)
     vocab.df.update(stats.df)
     vocab.n_docs += stats.n_docs
@@ -285,6 +302,84 @@ def _rebuild(context: ProjectContext, fresh: dict[int, list[str]]) -> None:
         stats.df, stats.n_docs, stats.lower_words = Counter(), 0, set()
         _count(context, stats, texts[pk])
     context.vocab.changed()
+
+
+def _realias(context: ProjectContext, fresh: dict[int, list[str]], added: list[int]) -> None:
+    """The alias table changed: recount the articles that name a variant added, dropped or
+    pointed at another name, and count the `added` ones (their texts in `fresh`).
+
+    Any other article is rewritten the same way by both tables (the variants it names match
+    at the same places and become the same names), so its counts stand: one pair an article
+    declares does not make each worker read a million passages again (~14 s). An article can
+    name a variant only if it has every word of it (_tokens); a variant without letters
+    (never seen in practice) makes every article a candidate."""
+    old = context.vocab
+    table = _alias_table(context)
+    named = _naming(context, _changed_variants(old.aliases, table))
+    if named is None:
+        _rebuild(context, fresh)
+        return
+    recount = sorted(set(named) | set(added))
+    texts = _passage_texts([pk for pk in recount if pk not in fresh])
+    texts.update((pk, fresh[pk]) for pk in recount if pk in fresh)
+    context.vocab = Vocabulary(
+        df=old.df,
+        n_docs=old.n_docs,
+        lower_words=old.lower_words,
+        aliases=table,
+        version=old.version + 1,
+    )
+    context.aliases_version += 1
+    for pk in recount:
+        stats = context.articles[pk]
+        context.vocab.df.subtract(stats.df)
+        context.vocab.n_docs -= stats.n_docs
+        stats.df, stats.n_docs = Counter(), 0
+        _count(context, stats, texts[pk])
+    context.vocab.changed()
+
+
+def _changed_variants(old: AliasTable, new: AliasTable) -> set[str]:
+    """Variants that one table replaces and the other does not, or replaces differently."""
+    variants = set(old.canonical) | set(new.canonical)
+    return {
+        v
+        for v in variants
+        if (v in old.canonical) != (v in new.canonical) or old.resolve(v) != new.resolve(v)
+    }
+
+
+def _naming(context: ProjectContext, variants: set[str]) -> list[int] | None:
+    """The articles that may name one of `variants` (a superset); None: every article."""
+    needles = [_tokens(v) for v in variants]
+    if any(not len(needle) for needle in needles):
+        return None
+    return [
+        pk
+        for pk, stats in context.articles.items()
+        if any(_has_all(stats.tokens, needle) for needle in needles)
+    ]
+
+
+# Runs of letters: where a variant matches (whole words, any case), each of its runs of
+# letters is a run of letters of the text too, so a text lacking one cannot name it.
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _tokens(folded: str) -> np.ndarray:
+    """The distinct runs of letters of a folded text, lower-cased, as sorted 32-bit hashes
+    (~1 kB an article, where the words themselves would take tens)."""
+    runs = set(_LETTERS.findall(folded.lower()))
+    # int64 hashes cast to uint32 keep their low 32 bits (a collision only adds a candidate)
+    return np.unique(np.fromiter(map(hash, runs), np.int64, len(runs)).astype(np.uint32))
+
+
+def _has_all(haystack: np.ndarray, needle: np.ndarray) -> bool:
+    """Whether sorted `haystack` holds every value of sorted `needle`."""
+    if len(needle) > len(haystack):
+        return False
+    at = np.searchsorted(haystack, needle)
+    return bool(at[-1] < len(haystack) and np.array_equal(haystack[at], needle))
 
 
 _windowed: OrderedDict[tuple[str, tuple[tuple[int, int], ...]], tuple[np.ndarray, np.ndarray]] = (

@@ -8,6 +8,9 @@ advisory lock) is left to it; one a dead run left PROCESSING is taken up.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import psycopg
 import pytest
@@ -88,18 +91,41 @@ def test_a_run_takes_at_most_the_batch_and_the_oldest_first(project, monkeypatch
 
 
 @pytest.mark.django_db
-def test_an_article_another_run_holds_is_left_to_that_run(project) -> None:
+def test_an_article_another_run_holds_is_left_to_that_run(project, monkeypatch) -> None:
+    monkeypatch.setattr(processing, "HOLD_WAIT_S", 1)
     held, free = _load(project, TEXTS[:2])
     with psycopg.connect(database_url_for_tests(), autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [processing._LOCK_SPACE, held])
-        # Its own task does the other waiting work, then says it is busy (the task retries).
+        # Its own task does the other waiting work, waits for the holder, then says it is
+        # still busy (the task asks again later).
+        started = time.monotonic()
         with pytest.raises(ArticleBusy):
             article_process(article_id=held)
+        assert time.monotonic() - started >= 1
         assert _states([held, free]) == [ProcessingState.PENDING, ProcessingState.PROCESSED]
         assert not Passage.objects.filter(article_id=held).exists()
         other.execute("SELECT pg_advisory_unlock(%s, %s)", [processing._LOCK_SPACE, held])
     assert article_process(article_id=held).pk == held
     assert _states([held, free]) == [ProcessingState.PROCESSED] * 2
+
+
+@pytest.mark.django_db
+def test_a_task_waits_for_the_run_holding_its_article(project) -> None:
+    [held] = _load(project, TEXTS[:1])
+    with psycopg.connect(database_url_for_tests(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [processing._LOCK_SPACE, held])
+        # The holder ends without processing it (its worker died): the waiting task takes it.
+        threading.Timer(
+            0.5,
+            lambda: other.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [processing._LOCK_SPACE, held]
+            ),
+        ).start()
+        started = time.monotonic()
+        assert article_process(article_id=held).pk == held
+        assert 0.5 <= time.monotonic() - started < processing.HOLD_WAIT_S
+    assert _states([held]) == [ProcessingState.PROCESSED]
+    assert _passages(held)
 
 
 @pytest.mark.django_db

@@ -3,7 +3,11 @@ deleted; it reads only what changed when it can, and everything when it must."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotations.models import Article
 from annotations.services import article_create, article_process, article_reprocess
@@ -95,3 +99,92 @@ def test_a_claim_query_is_reused_until_its_wording_or_the_aliases_change(project
     Alias.objects.create(project=project, canonical="Lindby", variant="Lindaby")
     fourth = claim_queries({claim.pk: claim.statement}, project_context(project.pk))[claim.pk]
     assert fourth is not third and fourth.texts == third.texts
+
+
+def _fresh_counts(project_id: int) -> tuple[Counter[str], int, int]:
+    """The counts a context built from nothing gives (what a new worker process would see)."""
+    from claims.matching import context as module
+
+    module._contexts.pop(project_id, None)
+    fresh = project_context(project_id)
+    return +fresh.vocab.df, fresh.vocab.n_docs, fresh.aliases_version
+
+
+def test_a_new_alias_recounts_only_the_articles_that_name_its_variants(
+    project, monkeypatch
+) -> None:
+    from claims.matching import context as module
+    from claims.models import Alias
+
+    spelled = {
+        name: load(project, f"Ferries from {name.title()} resumed on Monday.", "Harbour Times")
+        for name in ("lindby", "lindaby")
+    }
+    other = load(project, "The bus strike in Dunmore goes on.", "Coast Gazette")
+    context = project_context(project.pk)
+    version = context.aliases_version
+    read: list[int] = []
+    texts = module._passage_texts
+
+    def reading(article_ids: list[int]) -> dict[int, list[str]]:
+        read.extend(article_ids)
+        return texts(article_ids)
+
+    monkeypatch.setattr(module, "_passage_texts", reading)
+    declaring = load(project, "The port of Lindby, known as Lindaby, reopened.", "Courier")
+    context = project_context(project.pk)
+    assert context.aliases_version == version + 1
+    [variant] = context.vocab.aliases.canonical  # the spelling now read as the other
+    assert set(read) == {declaring.pk, spelled[variant].pk}, "only texts naming the variant"
+    assert other.pk not in read
+    assert (+context.vocab.df, context.vocab.n_docs) == _fresh_counts(project.pk)[:2]
+
+    # An editor's alias: the same context, brought up to date the same way.
+    read.clear()
+    context = project_context(project.pk)
+    Alias.objects.create(project=project, canonical="Dunmore", variant="Dun Mor")
+    added = load(project, "Buses to Dun Mor are late.", "Courier")
+    assert project_context(project.pk) is context
+    assert set(read) == {added.pk}, "no earlier article names Dun Mor"
+    assert context.vocab.df[stem("dunmore")] == 2
+    assert (+context.vocab.df, context.vocab.n_docs) == _fresh_counts(project.pk)[:2]
+
+
+WORDS = ["lindby", "lindaby", "port", "new", "york", "o'neill", "neill", "g7", "kiev", "kyiv"]
+SEPARATORS = [" ", ", ", "-", "'s ", ". ", " (", ") ", "’", " 7"]
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8))
+    text = ""
+    for word in parts:
+        text += draw(st.sampled_from([word, word.title(), word.upper()]))
+        text += draw(st.sampled_from(SEPARATORS))
+    return text
+
+
+_phrases = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)
+_pairs = st.lists(st.tuples(_phrases, _phrases), max_size=4)
+
+
+@given(texts=st.lists(_texts(), min_size=1, max_size=6), before=_pairs, after=_pairs)
+@settings(max_examples=300, deadline=None)
+def test_a_text_the_alias_change_rewrites_is_always_recounted(texts, before, after) -> None:
+    """The superset _realias relies on: any text that the old and the new alias tables
+    rewrite differently is among the articles _naming finds (by the words it has)."""
+    from claims.matching import context as module
+    from claims.matching.normalizers import AliasTable, fold
+    from claims.matching.signals import Vocabulary
+
+    old, new = AliasTable.from_pairs(before), AliasTable.from_pairs(before + after)
+    variants = module._changed_variants(old, new)
+    context = module.ProjectContext(0, Vocabulary())
+    for i, text in enumerate(texts):
+        context.articles[i] = module._ArticleStats(
+            (), Counter(), 0, set(), [], module._tokens(fold(text))
+        )
+    named = module._naming(context, variants)
+    for i, text in enumerate(texts):
+        if old.normalise(fold(text)) != new.normalise(fold(text)):
+            assert named is None or i in named, (text, variants)
