@@ -99,7 +99,8 @@ def test_article_processing_killed_mid_run_is_run_again_by_another_worker(
         assert _state(article.pk) == ProcessingState.PROCESSING
     wait_for(lambda: _processed(article.pk), timeout=60)
 
-    assert task_id in second.task_ids(TASK_PROCESS_ARTICLE, "succeeded")
+    # The worker logs the task's success a moment after its commit.
+    wait_for(lambda: task_id in second.task_ids(TASK_PROCESS_ARTICLE, "succeeded"), timeout=30)
     expected = [(s.start, s.end, s.text) for s in split_passages(ARTICLE_TEXT)]
     passages = list(
         Passage.objects.filter(article=article)
