@@ -2,8 +2,9 @@
 
 Each process is a fresh interpreter (spawn: torch's thread pool does not survive a fork) that
 sets Django up, declares its share of the cores to the model as the worker does
-(`embeddings.share_cores`), and loads one untimed article (model, caches, first queries) before
-the pool is handed back. Functions here run in those children, so the app is imported only
+(`embeddings.share_cores`), and loads one untimed article (model, caches, first queries) and
+builds the project's matching caches (vocabulary, claim wordings) before the pool is handed
+back. Functions here run in those children, so the app is imported only
 after `django.setup()`.
 """
 
@@ -80,6 +81,7 @@ def _start(workers: int, project_id: int, seed: int) -> None:
 
     share_cores(workers)
     _run(project_id, NewsWriter(seed + os.getpid()).article())
+    _warm_matching(project_id)
 
 
 def _pid(_: int) -> int:
@@ -93,6 +95,25 @@ def _run(project_id: int, article: SyntheticArticle) -> None:
     from benchmarks.loading import STAGES, run_pipeline
 
     run_pipeline(Project.objects.get(pk=project_id), article, dict.fromkeys(STAGES, 0.0), {})
+
+
+def _warm_matching(project_id: int) -> None:
+    """What a worker that has matched for a while holds: the project's vocabulary and its
+    claims' wordings. The warm-up article does not always build them: another process's
+    matching run may have taken it (runs take every article waiting), and then this process's
+    first matching in a measured round counted the whole project (~20 s at a million
+    passages; seen once in a run, load_ratio 0.21)."""
+    from annotations.models import Project
+    from claims.matching import retrieval
+    from claims.matching.config import matching_config
+    from claims.matching.context import project_context
+    from claims.matching.queries import claim_queries
+
+    config = matching_config(Project.objects.get(pk=project_id).matching_settings)
+    context = project_context(
+        project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
+    )
+    claim_queries(dict(retrieval.project_claims(project_id).statements), context)
 
 
 def _store(project_id: int, article: SyntheticArticle) -> tuple[int, dict[str, float]]:
