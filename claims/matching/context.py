@@ -310,7 +310,7 @@ def _realias(context: ProjectContext, fresh: dict[int, list[str]], added: list[i
 
     Any other article is rewritten the same way by both tables (the variants it names match
     at the same places and become the same names), so its counts stand: one pair an article
-    declares does not make each worker read a million passages again (~14 s). An article can
+    declares does not make each worker read a million passages again (~20 s). An article can
     name a variant only if it has every word of it (_tokens); a variant without letters
     (never seen in practice) makes every article a candidate."""
     old = context.vocab
