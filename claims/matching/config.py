@@ -16,33 +16,14 @@ from typing import Any
 
 from django.conf import settings
 
-# The scoring weights (see scoring.py for the formula), kept to round values on a coarse grid
-# rather than fitted to one story: wording (lexical) and its agreement with meaning weigh more
-# than the embedding alone; a contradicted number or date outweighs even a near-verbatim
-# wording (different truth conditions: not the same claim), a merely absent one costs less.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "semantic": 0.2,
-    "semantic_floor": 0.3,
-    "semantic_ceiling": 0.85,
-    "lexical": 0.8,
-    "content_share": 0.5,
-    "passage_coverage_share": 0.2,
-    "agreement": 0.6,
-    "quote": 0.2,
-    "detail_match": 0.05,
-    "detail_conflict": 1.0,
-    "detail_missing": 0.2,
-    "actor_missing": 0.2,
-    "actor_conflict": 0.3,
-    "steepness": 10.0,
-    "bias": 0.6,
-    # A second passage of the same article keeps only this share less of its score: articles
-    # rarely state a claim twice, so the best passage is the proposal.
-    "redundancy": 0.5,
-}
+from claims.matching.scorer import default_weights
+
+# The scoring weights: the fitted scorer's coefficients (scorer.py, written by
+# `manage.py fit_scorer` from the development corpus) and the fixed shape of its features.
+DEFAULT_WEIGHTS: dict[str, float] = default_weights()
 
 DEFAULTS: dict[str, Any] = {
-    "match_threshold": 0.5,
+    "match_threshold": 0.35,
     "store_floor": 0.1,
     "store_per_article": 5,
     # claim-to-claim proposals (merge / same-as) need more than a passage match: two tracked

@@ -30,6 +30,7 @@ from claims.matching.queries import (
     claims_index,
     passage_units,
 )
+from claims.matching.scorer import load_model
 from claims.matching.scoring import Bounds, score
 from claims.matching.signals import (
     DetailSignals,
@@ -46,8 +47,9 @@ from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
-# Recorded on every candidate; bump when scoring changes so old proposals can be told apart.
-ENGINE_VERSION = "hybrid-2"
+# Recorded on every candidate, with the scorer's version: bump when scoring changes so old
+# proposals can be told apart.
+ENGINE_VERSION = f"hybrid-4/{load_model()['version']}"
 TASK_REMATCH_PROJECT = "claims.rematch_project"
 # Full signals are computed for the wordings nearest to each passage unit only.
 QUERIES_PER_UNIT = 2
@@ -61,6 +63,10 @@ MAX_PASSAGES_PER_CLAIM = 4
 # share the per-run work on the project's claims, few enough that a bulk load's matching is
 # still spread over the worker's processes.
 MATCH_BATCH = 4
+# Recall first: a claim's passages the plain embedding ranks this high in an article (and, for
+# a new article, the claims it ranks this high there) are stored and ranked whatever their
+# score; the threshold alone decides what the review queue proposes.
+EMBEDDING_TOP = 5
 
 
 @dataclass
@@ -71,6 +77,10 @@ class Scored:
     end: int
     score: float
     signals: dict[str, Any]
+    # among the embedding's top ranks (EMBEDDING_TOP): stored whatever its score
+    kept: bool = False
+    # the whole passage's span, when the score is a clause's
+    passage_span: tuple[int, int] | None = None
 
 
 # --- scoring -----------------------------------------------------------------------------
@@ -83,6 +93,7 @@ def _score_passage(
     bounds: Bounds,
     floor: float,
     matrix: np.ndarray | None = None,
+    keep: bool = False,
 ) -> Scored | None:
     """Best (wording, unit) pair for one passage: the whole passage and its clause nearest to
     the claim are scored against the claim wordings nearest to them. None when no pair can
@@ -92,13 +103,16 @@ def _score_passage(
     with the exact numbers and dates, then with the names) is below it. A pair whose bound is
     not above the best score found so far is skipped too: neither can change the result, and
     the wording's signals are the costly part. `matrix`: the cosines of the wordings (rows) and
-    the units (columns), when the caller computed them for many claims at once."""
+    the units (columns), when the caller computed them for many claims at once. `keep`: the
+    passage is among the embedding's top ranks, scored whatever its cosine and bounds."""
     if matrix is None:
         matrix = query.vectors @ np.stack([u.vector for u in units]).T
     # A few wordings by a few units: plain lists are quicker to walk than arrays this small.
     rows = matrix.tolist()
     by_unit = [max(column) for column in zip(*rows, strict=True)]
-    if max(by_unit) < bounds.semantic_floor:
+    if keep:
+        floor = 0.0
+    elif max(by_unit) < bounds.semantic_floor:
         return None
     chosen = [0]
     if len(by_unit) > 1:
@@ -136,7 +150,16 @@ def _score_passage(
                     span="passage" if ui == 0 else "clause",
                     evidence=_evidence(detail),
                 )
-                best = Scored(unit.passage_id, unit.article_id, unit.start, unit.end, value, detail)
+                best = Scored(
+                    unit.passage_id,
+                    unit.article_id,
+                    unit.start,
+                    unit.end,
+                    value,
+                    detail,
+                    keep,
+                    (units[0].start, units[0].end) if ui else None,
+                )
     return best
 
 
@@ -168,7 +191,7 @@ def _evidence(detail: dict[str, Any]) -> dict[str, list[str]]:
 def _select(scored: list[Scored], config: dict[str, Any]) -> list[Scored]:
     """Per article: the best passage keeps its score, the others lose the `redundancy` share
     (an article rarely states a claim twice); keep at most `store_per_article` above the
-    store floor."""
+    store floor, and every one `kept` (the embedding's top ranks) whatever its score."""
     by_article: dict[int, list[Scored]] = defaultdict(list)
     for item in scored:
         by_article[item.article_id].append(item)
@@ -182,14 +205,21 @@ def _select(scored: list[Scored], config: dict[str, Any]) -> list[Scored]:
                 item.score *= 1 - redundancy
                 item.signals["contributions"]["redundancy"] = -redundancy
         items.sort(key=lambda s: -s.score)
-        kept += [
-            s for s in items[: config["store_per_article"]] if s.score >= config["store_floor"]
-        ]
+        best = items[: config["store_per_article"]]
+        kept += [s for s in items if s.kept or (s in best and s.score >= config["store_floor"])]
     return kept
 
 
 def _rows(claim_id: int, items: list[Scored], config: dict[str, Any]) -> list[writes.CandidateRow]:
+    """The rows to write. A kept passage below the threshold is stored with its whole span,
+    as the embedding ranked it: below the threshold the clause the scorer liked best is no
+    surer a place than the rest of the sentence, and ranking the clause alone would lose a
+    mention in another clause that the plain embedding keeps."""
     threshold = config["match_threshold"]
+    for s in items:
+        if s.kept and s.passage_span and s.score < threshold:
+            s.start, s.end = s.passage_span
+            s.signals["span"] = "passage"
     return [
         writes.CandidateRow(
             claim_id=claim_id,
@@ -198,7 +228,12 @@ def _rows(claim_id: int, items: list[Scored], config: dict[str, Any]) -> list[wr
             start=s.start,
             end=s.end,
             score=s.score,
-            signals={**s.signals, "proposed": s.score >= threshold, "threshold": threshold},
+            signals={
+                **s.signals,
+                "proposed": s.score >= threshold,
+                "threshold": threshold,
+                "embedding_top": s.kept,
+            },
         )
         for s in items
     ]
@@ -258,6 +293,10 @@ def _match_claim(claim: Claim, config: dict[str, Any], reads: parallel.Reads) ->
         k=config["retrieval_k"],
         vocab=context.vocab,
     )
+    top = retrieval.nearest_per_article(
+        project_id=claim.project_id, vectors=list(query.vectors), ids=ids, per_article=EMBEDDING_TOP
+    )
+    ids += top
     ids += list(
         MatchCandidate.objects.filter(claim=claim, state=CandidateState.PENDING)
         .exclude(passage=None)
@@ -270,7 +309,13 @@ def _match_claim(claim: Claim, config: dict[str, Any], reads: parallel.Reads) ->
     ]
     units = passage_units(passages, context)
     bounds = Bounds(config["weights"])
-    scored = [_score_passage(query, u, context, bounds, config["store_floor"]) for u in units]
+    keep = set(top)
+    scored = [
+        _score_passage(
+            query, u, context, bounds, config["store_floor"], keep=u[0].passage_id in keep
+        )
+        for u in units
+    ]
     rows = _rows(claim.pk, _select([s for s in scored if s is not None], config), config)
     written = writes.write_claim_passages(
         rows, project_id=claim.project_id, claim_id=claim.pk, version=ENGINE_VERSION
@@ -407,9 +452,12 @@ def _score_article(
     found: list[writes.CandidateRow] = []
     # Python lists: the loop below reads single values, which numpy makes objects of.
     whole_rows, any_rows, nearest_rows = whole.tolist(), any_unit.tolist(), nearest.tolist()
+    # The claims the embedding ranks highest in the article (by their nearest passage).
+    top_claims = set(np.argsort(-whole.max(axis=1), kind="stable")[:EMBEDDING_TOP].tolist())
     for c, query in enumerate(queries):
         near = whole_rows[c]
-        if max(near) < bounds.semantic_floor:
+        top = c in top_claims
+        if not top and max(near) < bounds.semantic_floor:
             continue  # the embedding calls every passage unrelated: nothing to score
         ranked = sorted(wanted[query.claim_id] | set(nearest_rows[c]), key=lambda i: -near[i])
         scored = [
@@ -420,9 +468,10 @@ def _score_article(
                 bounds,
                 config["store_floor"],
                 cosines[rows[c] : rows[c + 1], starts[i] : ends[i]],
+                keep=top and n == 0,
             )
-            for i in ranked[:MAX_PASSAGES_PER_CLAIM]
-            if any_rows[c][i] >= bounds.semantic_floor
+            for n, i in enumerate(ranked[:MAX_PASSAGES_PER_CLAIM])
+            if ((top and n == 0) or any_rows[c][i] >= bounds.semantic_floor)
             and not query.is_marked(article_id, passages[i]["start"], passages[i]["end"])
         ]
         found += _rows(

@@ -22,6 +22,7 @@ from django.db import transaction
 
 from annotations.models import Article, Project
 from annotations.services import article_create, article_process
+from claims.matching.baselines import BASELINES, Row
 from claims.matching.config import matching_config
 from claims.matching.context import embed_cached
 from claims.matching.engine import claims_index, match_article, match_claim
@@ -105,12 +106,35 @@ def _load_article(project: Project, outlet: str, text: str) -> Article:
     return article
 
 
-def _candidates(**filters: Any) -> list[tuple[int, int, int, int, float]]:
-    """(claim, article, start, end, score) of the passage candidates matching `filters`."""
+def _candidates(**filters: Any) -> list[Row]:
+    """(claim, article, start, end, score, signals) of the passage candidates matching
+    `filters`."""
     rows = MatchCandidate.objects.filter(passage__isnull=False, **filters).values_list(
-        "claim_id", "article_id", "start", "end", "score"
+        "claim_id", "article_id", "start", "end", "score", "signals"
     )
-    return [(c, a or 0, s or 0, e or 0, v) for c, a, s, e, v in rows]
+    return [(c, a or 0, s or 0, e or 0, v, sig) for c, a, s, e, v, sig in rows]
+
+
+class Proposer:
+    """Where the protocols get their candidates: the engine (match_claim / match_article, the
+    functions the Celery tasks call), or with `baseline` a plain ranker of baselines.py."""
+
+    def __init__(self, baseline: str | None = None) -> None:
+        self.baseline = BASELINES[baseline] if baseline else None
+
+    def for_claim(
+        self, project: Project, claim_id: int, wordings: list[str], article: Article
+    ) -> list[Row]:
+        if self.baseline is not None:
+            return self.baseline(project.pk).claim_rows(claim_id, wordings, article.pk)
+        match_claim(claim_id=claim_id)
+        return _candidates(claim_id=claim_id)
+
+    def for_article(self, project: Project, article_id: int) -> list[Row]:
+        if self.baseline is not None:
+            return self.baseline(project.pk).article_rows(article_id)
+        match_article(article_id=article_id)
+        return _candidates(article_id=article_id)
 
 
 def run_mentions(
@@ -119,6 +143,8 @@ def run_mentions(
     report: list[dict[str, Any]],
     project: Project,
     articles: dict[str, Article] | None = None,
+    proposer: Proposer | None = None,
+    collect: list[dict[str, Any]] | None = None,
 ) -> dict[str, float]:
     """Protocol `mentions`: mark each gold mention alone, match, score proposals elsewhere.
 
@@ -127,6 +153,7 @@ def run_mentions(
     that is rolled back after its candidates are read, so runs never see each other.
     """
     threshold = matching_config(project.matching_settings)["match_threshold"]
+    proposer = proposer or Proposer()
     if articles is None:
         articles = {
             gid: _load_article(project, outlet, text)
@@ -146,14 +173,23 @@ def run_mentions(
             end=mention.end,
             statement=claim.statement,
         )
-        match_claim(claim_id=annotation.claim_id)
-        rows = _candidates(claim_id=annotation.claim_id)
+        marked = articles[mention.article]
+        quote = marked.text[mention.start : mention.end]
+        rows = proposer.for_claim(project, annotation.claim_id, [claim.statement, quote], marked)
         transaction.savepoint_rollback(savepoint)
         for other, article in articles.items():
             if other == mention.article or article.pk == articles[mention.article].pk:
                 continue
             golds = gold.mentions_in(claim, other)
             ranked = sorted((r for r in rows if r[1] == article.pk), key=lambda r: -r[4])
+            if collect is not None:
+                collect += [
+                    {
+                        **_pair(gold, "mentions", claim, other, r, _overlaps(r[2], r[3], golds)),
+                        "marked": mention.article,
+                    }
+                    for r in ranked
+                ]
             accepted = [r for r in ranked if r[4] >= threshold]
             good = [_overlaps(r[2], r[3], golds) for r in accepted]
             proposed += len(accepted)
@@ -191,10 +227,13 @@ def run_articles(
     report: list[dict[str, Any]],
     project: Project,
     loaded: dict[str, Article],
+    proposer: Proposer | None = None,
+    collect: list[dict[str, Any]] | None = None,
 ) -> dict[str, float]:
     """Protocol `articles`: every claim tracked from its statement, then articles arrive one by
     one. The articles loaded are put in `loaded` (the mentions protocol can reuse them)."""
     threshold = matching_config(project.matching_settings)["match_threshold"]
+    proposer = proposer or Proposer()
     claim_pk: dict[str, int] = {}
     for claim in progress(gold.claims, "tracking claims", len(gold.claims)):
         claim_pk[claim.id] = claim_create(project=project, statement=claim.statement).pk
@@ -206,12 +245,23 @@ def run_articles(
     ap_n = at5 = at5_n = found = found_n = correct = proposed = 0
     for gid, (outlet, text) in progress(gold.articles.items(), "articles", len(gold.articles)):
         article = loaded[gid] = _load_article(project, outlet, text)
-        match_article(article_id=article.pk)
-        rows = _candidates(article_id=article.pk)
+        rows = proposer.for_article(project, article.pk)
         golds = {c.id: gold.mentions_in(c, gid) for c in gold.claims if gold.mentions_in(c, gid)}
+        if collect is not None:
+            collect += [
+                _pair(
+                    gold,
+                    "articles",
+                    by_pk[r[0]],
+                    gid,
+                    r,
+                    _overlaps(r[2], r[3], golds.get(by_pk[r[0]].id, [])),
+                )
+                for r in rows
+            ]
         best: dict[str, float] = defaultdict(float)
         hit: dict[str, bool] = defaultdict(bool)
-        for claim_id, _, start, end, value in rows:
+        for claim_id, _, start, end, value, _ in rows:
             gc = by_pk[claim_id].id
             best[gc] = max(best[gc], value)
             if value >= threshold:
@@ -254,8 +304,30 @@ def run_articles(
     }
 
 
+def _pair(
+    gold: Gold, protocol: str, claim: GoldClaim, article: str, row: Row, label: bool
+) -> dict[str, Any]:
+    """One scored pair, for fitting the scorer (scorer.fit) and checking its calibration."""
+    return {
+        "event": gold.name,
+        "protocol": protocol,
+        "claim": claim.id,
+        "article": article,
+        "span": [row[2], row[3]],
+        "score": row[4],
+        "signals": row[5],
+        "label": bool(label),
+    }
+
+
 def evaluate(
-    gold: Gold, protocols: list[str], progress: Progress
+    gold: Gold,
+    protocols: list[str],
+    progress: Progress,
+    *,
+    matching_settings: dict[str, Any] | None = None,
+    baseline: str | None = None,
+    collect: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, list[dict[str, Any]]]]:
     """Run the protocols in one transaction that is rolled back: the project vanishes.
 
@@ -263,17 +335,27 @@ def evaluate(
     the same project, where every gold article is by then loaded: each article is segmented
     and embedded once. The tracked claims there do not affect a mention run, whose candidates
     are those of its own fresh claim.
+
+    `matching_settings`: the throwaway project's (e.g. a scorer fitted without this event);
+    `baseline`: rank with a plain ranker instead of the engine; `collect`: receives every
+    candidate read, with its signals and whether it is right (for fitting the scorer).
     """
     reports: dict[str, list[dict[str, Any]]] = {p: [] for p in protocols}
     results: dict[str, dict[str, float]] = {}
+    proposer = Proposer(baseline)
     with transaction.atomic():
         project = _project(gold, "-".join(protocols))
+        if matching_settings:
+            project.matching_settings = matching_settings
+            project.save(update_fields=["matching_settings"])
         loaded: dict[str, Article] = {}
         if "articles" in protocols:
-            results["articles"] = run_articles(gold, progress, reports["articles"], project, loaded)
+            results["articles"] = run_articles(
+                gold, progress, reports["articles"], project, loaded, proposer, collect
+            )
         if "mentions" in protocols:
             results["mentions"] = run_mentions(
-                gold, progress, reports["mentions"], project, loaded or None
+                gold, progress, reports["mentions"], project, loaded or None, proposer, collect
             )
         transaction.set_rollback(True)
     metrics = {p: results[p] for p in ("mentions", "articles") if p in results}

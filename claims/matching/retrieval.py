@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import Least, RowNumber
 from pgvector.django import CosineDistance
 
 from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG, Passage, half_embedding
@@ -199,6 +200,25 @@ def passages_for_claim(
     near = _nearest(passages.exclude(embedding=None), vectors, k, half_embedding())
     lexical = _best_text_matches(passages, texts, k, vocab)
     return list(dict.fromkeys(near + lexical))
+
+
+def nearest_per_article(
+    *, project_id: int, vectors: Sequence[np.ndarray], ids: Sequence[int], per_article: int
+) -> list[int]:
+    """In each article of the passages `ids`, its `per_article` passages nearest to any of
+    `vectors` by the stored embedding: what a plain embedding ranking would put first there."""
+    if not ids or not vectors:
+        return []
+    articles = Passage.objects.filter(pk__in=ids).values("article_id")
+    distances = [CosineDistance("embedding", v) for v in vectors]
+    distance = distances[0] if len(distances) == 1 else Least(*distances)
+    ranked = (
+        Passage.objects.filter(article__project_id=project_id, article_id__in=articles)
+        .exclude(embedding=None)
+        .annotate(rank=Window(RowNumber(), partition_by=F("article_id"), order_by=distance.asc()))
+        .filter(rank__lte=per_article)
+    )
+    return list(ranked.values_list("pk", flat=True))
 
 
 # match_article retrieves for all passages of the new articles in one statement per method

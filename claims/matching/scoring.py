@@ -32,25 +32,74 @@ def _share(items: list[Any], total: int) -> float:
     return len(items) / total if total else 0.0
 
 
-def contributions(signals: PairSignals, weights: dict[str, float]) -> dict[str, float]:
-    """Each signal's signed contribution to the evidence (before the sigmoid)."""
-    w = weights
-    sem = _clip(
-        (signals.semantic - w["semantic_floor"]) / (w["semantic_ceiling"] - w["semantic_floor"])
+# The features a fitted scorer weighs (claims/matching/scorer.py): each in [0, 1], named after
+# the weight that multiplies it. The `*_conflict`, `*_missing` ones count against a pair.
+FEATURES = (
+    "semantic",
+    "lexical",
+    "agreement",
+    "quote",
+    "detail_match",
+    "detail_conflict",
+    "detail_missing",
+    "actor_missing",
+    "actor_conflict",
+)
+# Features whose weight is subtracted (evidence against).
+AGAINST = frozenset({"detail_conflict", "detail_missing", "actor_missing", "actor_conflict"})
+
+
+def _found_features(found: dict[str, list[Any]]) -> tuple[float, float, float]:
+    match, conflict, missing = len(found["match"]), len(found["conflict"]), len(found["missing"])
+    total = match + conflict + missing
+    return (match / total if total else 0.0, min(1, conflict), missing / total if total else 0.0)
+
+
+def _actor_features(act: dict[str, list[Any]]) -> tuple[float, float]:
+    # Each actor of the claim the passage does not name is one more piece of evidence against
+    # (up to three); naming someone else instead counts by the share of the claim's actors.
+    total = len(act["match"]) + len(act["variant"]) + len(act["missing"])
+    return min(1.0, len(act["missing"]) / 3), _share(act["conflict"], total)
+
+
+def features(signals: PairSignals | DetailSignals, w: dict[str, float]) -> dict[str, float]:
+    """The pair's features (FEATURES). `w` gives the fixed shape parameters (semantic floor
+    and ceiling, how the word coverages mix), not the weights. Detail-only signals give the
+    detail features alone."""
+    out: dict[str, float] = {}
+    if isinstance(signals, PairSignals):
+        sem = _clip(
+            (signals.semantic - w["semantic_floor"]) / (w["semantic_ceiling"] - w["semantic_floor"])
+        )
+        lex = signals.lexical
+        content = w["content_share"]
+        query_side = (1 - content) * lex["query_coverage"] + content * lex["content_coverage"]
+        share = w["passage_coverage_share"]
+        lexical = (1 - share) * query_side + share * lex["passage_coverage"]
+        out.update(
+            semantic=sem,
+            lexical=lexical,
+            # Meaning and wording must agree: a paraphrase shares some words, a sentence
+            # that shares words by chance does not mean the same.
+            agreement=math.sqrt(sem * lexical),
+            quote=_clip((signals.quote - 0.8) / 0.2),
+        )
+    numbers, dates = _found_features(signals.numbers), _found_features(signals.dates)
+    out.update(
+        detail_match=numbers[0] + dates[0],
+        detail_conflict=numbers[1] + dates[1],
+        detail_missing=numbers[2] + dates[2],
     )
-    lex = signals.lexical
-    content = w["content_share"]
-    query_side = (1 - content) * lex["query_coverage"] + content * lex["content_coverage"]
-    share = w["passage_coverage_share"]
-    lexical = (1 - share) * query_side + share * lex["passage_coverage"]
-    out = {
-        "semantic": w["semantic"] * sem,
-        "lexical": w["lexical"] * lexical,
-        # Meaning and wording must agree: a paraphrase shares some words, a sentence that
-        # shares words by chance does not mean the same.
-        "agreement": w["agreement"] * math.sqrt(sem * lexical),
-        "quote": w["quote"] * _clip((signals.quote - 0.8) / 0.2),
-    }
+    out["actor_missing"], out["actor_conflict"] = _actor_features(signals.actors)
+    return out
+
+
+def contributions(signals: PairSignals, weights: dict[str, float]) -> dict[str, float]:
+    """Each signal's signed contribution to the evidence (before the sigmoid), grouped as the
+    review screen shows them: semantic, lexical, agreement, quote, numbers, dates, actors."""
+    w = weights
+    f = features(signals, w)
+    out = {name: w[name] * f[name] for name in ("semantic", "lexical", "agreement", "quote")}
     out.update(_detail_contributions(signals, w))
     return out
 
@@ -80,12 +129,8 @@ def _counted_contribution(match: int, conflict: int, missing: int, w: dict[str, 
 
 
 def _actor_contribution(act: dict[str, list[Any]], w: dict[str, float]) -> float:
-    total = len(act["match"]) + len(act["variant"]) + len(act["missing"])
-    # Each actor of the claim the passage does not name is one more piece of evidence against
-    # (up to three); naming someone else instead weighs by the share of the claim's actors.
-    return -w["actor_missing"] * min(1.0, len(act["missing"]) / 3) - w["actor_conflict"] * _share(
-        act["conflict"], total
-    )
+    missing, conflict = _actor_features(act)
+    return -w["actor_missing"] * missing - w["actor_conflict"] * conflict
 
 
 def score(signals: PairSignals, weights: dict[str, float]) -> tuple[float, dict[str, float]]:

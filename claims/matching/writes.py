@@ -87,7 +87,9 @@ def write_claim_passages(
 def write_article_passages(
     rows: Sequence[CandidateRow], *, project_id: int, article_ids: Sequence[int], version: str
 ) -> int:
-    """Replace the articles' pending candidates by `rows` (decided rows stay)."""
+    """Replace the articles' pending candidates by `rows` (decided rows stay). Rows a claim's
+    own matching keeps for recall (its nearest passages by the embedding, `embedding_top`)
+    are that claim's to replace: an article's run scores only a few passages per claim."""
     keep = {(r.claim_id, r.passage_id) for r in rows}
     with transaction.atomic(savepoint=False):
         _upsert(rows, project_id=project_id, version=version, target="passage")
@@ -95,7 +97,9 @@ def write_article_passages(
             pk
             for pk, claim_id, passage_id in MatchCandidate.objects.filter(
                 article_id__in=article_ids, state=CandidateState.PENDING
-            ).values_list("pk", "claim_id", "passage_id")
+            )
+            .exclude(signals__embedding_top=True, target_claim=None)
+            .values_list("pk", "claim_id", "passage_id")
             if (claim_id, passage_id) not in keep
         ]
         MatchCandidate.objects.filter(pk__in=stale, state=CandidateState.PENDING).delete()

@@ -135,7 +135,8 @@ def test_tracked_claim_is_found_when_a_new_article_arrives(project) -> None:
 
 def test_project_threshold_overrides_the_default(articles) -> None:
     project = articles[0].project
-    project.matching_settings = {"match_threshold": 0.99, "weights": {"bias": 0.9}}
+    # a bias far above any evidence: no pair can score near 1 under these weights
+    project.matching_settings = {"match_threshold": 0.99, "weights": {"bias": 100.0}}
     project.save()
     claim = mark_claim(articles[0])
     match_claim(claim_id=claim.pk)

@@ -131,7 +131,7 @@ def test_conflicting_numbers_are_evidence_against() -> None:
     assert other_score < same_score
 
 
-def test_conflicting_dates_and_missing_actors_are_evidence_against() -> None:
+def test_conflicting_dates_are_evidence_against_and_actors_are_compared() -> None:
     signals = _signals(
         "Kowalski opened the Dunmore bridge in 2019",
         "Brennan opened the bridge in 2021, officials said.",
@@ -140,7 +140,9 @@ def test_conflicting_dates_and_missing_actors_are_evidence_against() -> None:
     assert "kowalski" in signals.actors["missing"]
     assert signals.actors["conflict"]
     _, parts = score(signals, DEFAULT_WEIGHTS)
-    assert parts["dates"] < 0 and parts["actors"] < 0
+    # How much a missing or replaced actor weighs is the fitted scorer's to say; a
+    # contradicted date counts against whatever the fit.
+    assert parts["dates"] < 0
 
 
 def test_a_misspelt_name_still_counts_as_the_same_actor() -> None:
