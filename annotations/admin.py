@@ -1,7 +1,8 @@
 """Admin for projects, outlets, articles, passages and annotations.
 
-Querysets are scoped through annotations.permissions so staff who are not superusers only see
-the projects they belong to, and change rights follow their project role.
+Every admin here is scoped through annotations.admin_scoping: staff who are not superusers see
+only the projects they belong to, change only what their project role allows, and manage
+members only as a project's owner.
 """
 
 from __future__ import annotations
@@ -12,43 +13,23 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from annotations.admin_scoping import ProjectScopedAdmin, ProjectScopedInline, ScopedHistoryAdmin
 from annotations.models import Annotation, Article, Membership, Passage, Project, Role, Source
-from annotations.permissions import has_role, projects_for
+from annotations.permissions import has_role
 from annotations.services import article_reprocess
 
-
-class ProjectScopedAdmin(admin.ModelAdmin):
-    """Shows a staff user only what belongs to their projects; editing needs the editor role."""
-
-    project_path = "project"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.project_path}__in": projects_for(request.user)})
-
-    def _project_of(self, obj: Any) -> Project | None:
-        for part in self.project_path.split("__"):
-            obj = getattr(obj, part, None)
-        return obj
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and not request.user.is_superuser:
-            project = self._project_of(obj)
-            if project is None or not has_role(request.user, project, Role.EDITOR):
-                return False
-        return super().has_change_permission(request, obj)
-
-    has_delete_permission = has_change_permission
+# Filter choices drawn from the rows the user may see, not from the whole table.
+SCOPED = admin.RelatedOnlyFieldListFilter
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ProjectScopedInline):
+    """Who works on a project and in which role: its owners (and superusers) decide."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    minimum_role = Role.OWNER
 
 
 @admin.register(Project)
@@ -61,13 +42,23 @@ class ProjectAdmin(ProjectScopedAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
-        qs = Project.objects.annotate(
-            n_articles=Count("articles", distinct=True), n_claims=Count("claims", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_articles=Count("articles", distinct=True),
+                n_claims=Count("claims", distinct=True),
+            )
         )
-        return qs if request.user.is_superuser else qs.filter(pk__in=projects_for(request.user))
 
-    def _project_of(self, obj: Any) -> Project | None:
-        return obj
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Projects are created in the app, which makes the creator their owner; one made here
+        # by a staff member would have no member, not even them.
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a project deletes everyone's work in it: its owners decide, as for members.
+        return super().has_delete_permission(request, obj) and self.allows(request, obj, Role.OWNER)
 
     @admin.display(description="Articles", ordering="n_articles")
     def article_count(self, obj: Project) -> int:
@@ -81,7 +72,7 @@ class ProjectAdmin(ProjectScopedAdmin):
 @admin.register(Source)
 class SourceAdmin(ProjectScopedAdmin):
     list_display = ["name", "domain", "project", "article_count"]
-    list_filter = ["project"]
+    list_filter = [("project", SCOPED)]
     search_fields = ["name", "domain"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
@@ -92,7 +83,7 @@ class SourceAdmin(ProjectScopedAdmin):
         return obj.n_articles  # type: ignore[attr-defined]
 
 
-class AnnotationInline(admin.TabularInline):
+class AnnotationInline(ProjectScopedInline):
     model = Annotation
     extra = 0
     fields = ["claim", "start", "end", "exact", "stance", "anchor_state", "origin", "author"]
@@ -115,7 +106,7 @@ class PassageInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class ArticleAdmin(ScopedHistoryAdmin):
     list_display = [
         "title",
         "source",
@@ -125,7 +116,7 @@ class ArticleAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
         "passage_count",
         "created_at",
     ]
-    list_filter = ["processing_state", "project", "source", "language"]
+    list_filter = ["processing_state", ("project", SCOPED), ("source", SCOPED), "language"]
     search_fields = ["title", "url", "byline", "text"]
     date_hierarchy = "published_at"
     list_select_related = ["source", "project"]
@@ -174,7 +165,7 @@ class ArticleAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
 class PassageAdmin(ProjectScopedAdmin):
     project_path = "article__project"
     list_display = ["__str__", "article", "ordinal", "start", "end", "has_embedding"]
-    list_filter = ["article__project"]
+    list_filter = [("article__project", SCOPED)]
     search_fields = ["text"]
     list_select_related = ["article"]
     readonly_fields = ["article", "ordinal", "start", "end", "text", "has_embedding"]
@@ -189,7 +180,7 @@ class PassageAdmin(ProjectScopedAdmin):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class AnnotationAdmin(ScopedHistoryAdmin):
     project_path = "article__project"
     list_display = [
         "quote",
@@ -201,7 +192,7 @@ class AnnotationAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
         "author",
         "created_at",
     ]
-    list_filter = ["anchor_state", "origin", "stance", "article__project"]
+    list_filter = ["anchor_state", "origin", "stance", ("article__project", SCOPED)]
     search_fields = ["exact", "claim__statement"]
     list_select_related = ["article", "claim", "author"]
     readonly_fields = [

@@ -30,6 +30,16 @@ def projects_for(user: AnyUser) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user)
 
 
+def projects_with_role(user: AnyUser, minimum: Role) -> QuerySet[Project]:
+    """Projects where the user holds `minimum` or a higher role (all for a superuser)."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_superuser:
+        return Project.objects.all()
+    roles = [role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK[minimum]]
+    return Project.objects.filter(memberships__user=user, memberships__role__in=roles)
+
+
 def role_in(user: AnyUser, project: Project) -> Role | None:
     """The user's role in the project; superusers act as owners."""
     if not user.is_authenticated:

@@ -7,6 +7,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from annotations.services.articles import TASK_PROCESS_ARTICLE
 from annotations.services.processing import ArticleBusy, article_mark_failed, article_process
+from annotations.services.recovery import TASK_SWEEP_STRANDED, sweep_stranded
 from annotations.services.vector_index import TASK_REBUILD_INDEX, rebuild
 from common.tasks import TRANSIENT_ERRORS
 
@@ -52,3 +53,9 @@ def process_article(self: Task, article_id: int) -> None:
 def rebuild_passage_index() -> None:
     """Idempotent: rebuilds only when due, and only one process at a time."""
     rebuild()
+
+
+@shared_task(name=TASK_SWEEP_STRANDED, ignore_result=True)
+def sweep_stranded_work() -> None:
+    """Idempotent: queues again only what no live run holds."""
+    sweep_stranded()

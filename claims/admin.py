@@ -1,21 +1,24 @@
-"""Admin for claims, relations, candidates and the alias table."""
+"""Admin for claims, relations, candidates and the alias table, scoped to the user's projects
+and roles through annotations.admin_scoping."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
-from annotations.admin import ProjectScopedAdmin
+from annotations.admin import SCOPED
+from annotations.admin_scoping import ProjectScopedInline, ScopedHistoryAdmin
 from annotations.models import Annotation, Project, Role
-from annotations.permissions import has_role, projects_for
+from annotations.permissions import has_role
 from claims.models import Alias, Claim, ClaimRelation, MatchCandidate
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(ProjectScopedInline):
     model = Annotation
     fk_name = "claim"
     extra = 0
@@ -28,15 +31,17 @@ class MentionInline(admin.TabularInline):
         return False
 
 
-class RelationInline(admin.TabularInline):
+class RelationInline(ProjectScopedInline):
     model = ClaimRelation
     fk_name = "source_claim"
     extra = 0
+    fields = ["kind", "target_claim", "note", "created_by"]
+    readonly_fields = ["created_by"]
     autocomplete_fields = ["target_claim"]
 
 
 @admin.register(Claim)
-class ClaimAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class ClaimAdmin(ScopedHistoryAdmin):
     list_display = [
         "statement",
         "project",
@@ -46,7 +51,7 @@ class ClaimAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
         "mention_count",
         "created_at",
     ]
-    list_filter = ["status", "kind", "origin", "project"]
+    list_filter = ["status", "kind", "origin", ("project", SCOPED)]
     search_fields = ["statement", "notes", "tags"]
     list_select_related = ["project"]
     readonly_fields = [
@@ -82,17 +87,23 @@ class ClaimAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(ClaimRelation)
-class ClaimRelationAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class ClaimRelationAdmin(ScopedHistoryAdmin):
     project_path = "source_claim__project"
     list_display = ["source_claim", "kind", "target_claim", "created_by", "created_at"]
     list_filter = ["kind"]
     search_fields = ["source_claim__statement", "target_claim__statement"]
     autocomplete_fields = ["source_claim", "target_claim"]
     list_select_related = ["source_claim", "target_claim", "created_by"]
+    readonly_fields = ["created_by"]
+
+    def save_model(self, request: HttpRequest, obj: ClaimRelation, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = cast(User, request.user)  # the admin serves signed-in staff only
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(MatchCandidate)
-class MatchCandidateAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class MatchCandidateAdmin(ScopedHistoryAdmin):
     list_display = [
         "claim",
         "target",
@@ -102,7 +113,7 @@ class MatchCandidateAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
         "reviewer",
         "reviewed_at",
     ]
-    list_filter = ["state", "engine_version", "project"]
+    list_filter = ["state", "engine_version", ("project", SCOPED)]
     search_fields = ["claim__statement", "passage__text"]
     list_select_related = ["claim", "passage", "target_claim", "reviewer"]
     readonly_fields = [
@@ -133,18 +144,33 @@ class MatchCandidateAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Alias)
-class AliasAdmin(SimpleHistoryAdmin):
-    list_display = ["variant", "canonical", "project", "note", "created_by"]
-    list_filter = ["project"]
-    search_fields = ["variant", "canonical", "note"]
+class AliasAdmin(ScopedHistoryAdmin):
+    """Project aliases need the editor role in their project. A global alias (no project)
+    changes matching in every project, so no single project's role covers it: superusers
+    only. Every staff member still sees the global ones, since they shape their matching."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Alias]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(project__in=projects_for(request.user)) | qs.filter(project__isnull=True)
+    list_display = ["variant", "canonical", "project", "note", "created_by"]
+    list_filter = [("project", SCOPED)]
+    search_fields = ["variant", "canonical", "note"]
+    readonly_fields = ["created_by"]
+
+    def visible(self, request: HttpRequest) -> Q:
+        return super().visible(request) | Q(project__isnull=True)
+
+    def allows(self, request: HttpRequest, obj: Any, minimum: Role) -> bool:
+        if obj is not None and obj.project_id is None and not request.user.is_superuser:
+            return minimum == Role.VIEWER
+        return super().allows(request, obj, minimum)
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "project" and field is not None and not request.user.is_superuser:
+            field.required = True  # an empty project would make the alias global
+        return field
 
     def save_model(self, request: HttpRequest, obj: Alias, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = cast(User, request.user)  # the admin serves signed-in staff only
         super().save_model(request, obj, form, change)

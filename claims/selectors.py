@@ -12,9 +12,10 @@ from annotations.models import Annotation, Article, Project, Source
 from annotations.permissions import AnyUser, projects_for
 from claims.matching.config import proposal_threshold
 from claims.models import Alias, CandidateState, Claim, ClaimRelation, MatchCandidate
-from common.errors import NotFound
+from common.errors import ApplicationError, NotFound
 
 MSG_CLAIM_NOT_FOUND = "Claim not found."
+MSG_SEARCH_NUL = "The search contains a NUL character; type words to search for."
 
 
 def claim_get(*, user: AnyUser, pk: int) -> Claim:
@@ -65,6 +66,8 @@ def claim_search(
     *, user: AnyUser, project: Project, query: str, limit: int = CLAIM_SEARCH_LIMIT
 ) -> list[Claim]:
     """Claims whose statement contains every word typed (search-as-you-type in the reader)."""
+    if "\x00" in query:  # PostgreSQL refuses NUL in a query parameter
+        raise ApplicationError(MSG_SEARCH_NUL)
     words = query.split()[:8]
     if not words:
         return []

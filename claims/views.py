@@ -179,11 +179,11 @@ def relation_create(request: AuthedRequest, pk: int) -> HttpResponse:
 def claim_search(request: AuthedRequest, slug: str) -> JsonResponse:
     try:
         project = annotation_selectors.project_get(user=request.user, slug=slug)
+        found = selectors.claim_search(
+            user=request.user, project=project, query=request.GET.get("q", "")
+        )
     except ApplicationError as exc:
         return _json_error(exc)
-    found = selectors.claim_search(
-        user=request.user, project=project, query=request.GET.get("q", "")
-    )
     results = [
         {
             "id": claim.pk,

@@ -21,10 +21,18 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    # Operations, not editorial data: superusers only, whatever model permissions a staff
+    # member holds. Change is closed too, since it alone opens the list in Django.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser  # operations, not editorial data
+        return request.user.is_superuser
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_superuser
 
     @admin.action(description="Send unsent messages to the broker now")

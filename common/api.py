@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,6 +22,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from common.errors import ApplicationError, Conflict, NotFound, PermissionDenied, PreconditionFailed
 
 MSG_INVALID_INPUT = "Invalid input."
+MSG_JSON_TOO_DEEP = "JSON parse error - the body is nested too deeply."
+MSG_BODY_TOO_LARGE = "The request body is larger than the limit of {limit:,} bytes."
+MSG_BAD_REQUEST = "The request could not be read."
 
 # Machine-readable codes for ApplicationError subclasses (DRF errors bring their own).
 _CODES: dict[type[ApplicationError], str] = {
@@ -28,6 +33,17 @@ _CODES: dict[type[ApplicationError], str] = {
     Conflict: "conflict",
     PreconditionFailed: "precondition_failed",
 }
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, with a body nested past Python's recursion limit (thousands of `[`) a 400
+    rather than a RecursionError and a 500."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError(MSG_JSON_TOO_DEEP) from exc
 
 
 def _first_message(detail: Any, path: str = "") -> str:
@@ -67,6 +83,12 @@ def _use_json(context: dict[str, Any]) -> None:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """JSON errors with a clear message: {"detail": "...", "code": "...", ...extra}."""
     _use_json(context)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = {"detail": MSG_BODY_TOO_LARGE.format(limit=limit), "code": "too_large"}
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):  # Django answers these with its HTML 400 page
+        return Response({"detail": MSG_BAD_REQUEST, "code": "bad_request"}, status=400)
     if isinstance(exc, ApplicationError):
         code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "invalid")
         return Response({"detail": exc.message, "code": code, **exc.extra}, status=exc.status)

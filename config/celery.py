@@ -1,5 +1,6 @@
 """The Celery application: settings come from Django's CELERY_* settings, tasks are autodiscovered."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -39,7 +40,15 @@ def _share_cores(sender: object, **kwargs: object) -> None:
 
 @worker_ready.connect
 def _relay_outbox_on_start(sender: object, **kwargs: object) -> None:
-    """A worker that starts after a broker outage sends what the web process could not."""
+    """A worker that starts after a broker outage sends what the web process could not, and
+    queues again the work a worker that died left behind."""
+    from django.db import DatabaseError
+
+    from annotations.services.recovery import sweep_stranded
     from common.outbox import relay_unsent
 
-    relay_unsent()
+    try:
+        relay_unsent()
+        sweep_stranded()
+    except DatabaseError:  # the database is down: the schedule's next sweep does it
+        logging.getLogger(__name__).exception("Start-up relay and sweep failed.")

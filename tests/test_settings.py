@@ -78,3 +78,32 @@ def test_repeated_failed_logins_are_throttled(client) -> None:
     locked = client.post(url, {"username": "erin", "password": "right password 123"})
     assert locked.status_code == 429
     assert "Too many failed log-ins" in locked.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("trusted", "peer", "secure"),
+    [
+        ([], "127.0.0.1", False),
+        (["10.0.0.0/8"], "203.0.113.9", False),
+        (["10.0.0.0/8"], "10.1.2.3", True),
+    ],
+)
+def test_forwarded_https_is_believed_only_from_a_named_proxy(rf, trusted, peer, secure) -> None:
+    from common.proxy import TrustedProxyMiddleware
+
+    seen: dict[str, bool] = {}
+
+    def view(request):
+        seen["secure"] = request.is_secure()
+        from django.http import HttpResponse
+
+        return HttpResponse()
+
+    with override_settings(
+        CLAIMTRACK_TRUSTED_PROXIES=trusted,
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    ):
+        request = rf.get("/", HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=peer)
+        TrustedProxyMiddleware(view)(request)
+    assert seen["secure"] is secure

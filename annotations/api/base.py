@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.parsers import JSONParser
+from knox.auth import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from annotations.api.pagination import CursorPage
 from annotations.api.permissions import EditorForWrites
 from annotations.api.schema import ClaimtrackAutoSchema
+from common.api import JSONParser
 from common.errors import ApplicationError
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from django import forms
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 
 # Ids past a PostgreSQL bigint are refused as invalid input.
 from annotations.api.permissions import MAX_ID
@@ -24,6 +25,8 @@ from annotations.models import (
     Stance,
 )
 
+MSG_DATETIME_EMPTY = "Give a date and time (ISO 8601), or leave the parameter out."
+
 
 class IdField(forms.IntegerField):
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -32,6 +35,7 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """An id: `?project=3`. Not a decimal (NumberFilter's default would round 3.7 to 3)."""
 
@@ -44,6 +48,8 @@ class UTCDateTimeField(IsoDateTimeField):
     simply invalid input."""
 
     def to_python(self, value: object) -> dt.datetime | None:
+        if value == "":  # given but empty: the schema asks for a date-time, so say so
+            raise forms.ValidationError(MSG_DATETIME_EMPTY, code="invalid")
         parsed = super().to_python(value)
         if parsed is None:
             return None

@@ -15,15 +15,16 @@ from annotations.services.extraction import (
     ExtractedArticle,
     content_hash,
     extract_file,
-    fetch_url,
     normalize_newlines,
 )
+from annotations.services.fetching import fetch_url
 from common.errors import ApplicationError, Conflict
 from common.outbox import enqueue
 
 TASK_PROCESS_ARTICLE = "annotations.process_article"
 
 MSG_EMPTY_TEXT = "The article has no text."
+MSG_NUL_TEXT = "The article text contains NUL characters (binary data); send plain text."
 MSG_DUPLICATE = "This article is already in the project as “{title}” (article {pk})."
 
 
@@ -70,6 +71,8 @@ def article_create(
     text = normalize_newlines(text)
     if not text.strip():
         raise ApplicationError(MSG_EMPTY_TEXT)
+    if "\x00" in text:  # PostgreSQL text cannot store it: refuse rather than fail on save
+        raise ApplicationError(MSG_NUL_TEXT)
     digest = content_hash(text)
     existing = Article.objects.filter(project=project, content_hash=digest).first()
     if existing is not None:

@@ -5,16 +5,12 @@ Each failure raises ApplicationError with a message an editor can act on; nothin
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
-import ipaddress
-import socket
 import unicodedata
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from urllib.parse import urlparse
 
 import charset_normalizer
 import trafilatura
@@ -31,11 +27,6 @@ MSG_ENCODING = "The file {name} is not in a text encoding Claimtrack can read; s
 MSG_TOO_LARGE = "The file {name} is {size:,} bytes; the limit is {limit:,} bytes."
 MSG_UNSUPPORTED = "Files of type {suffix} are not supported; upload .txt, .md or .html."
 MSG_NO_TEXT = "No article text could be found in {name}."
-MSG_URL_INVALID = "“{url}” is not an http(s) address."
-MSG_URL_PRIVATE = (
-    "{url} points inside the server's own network; only public addresses can be fetched."
-)
-MSG_URL_FAILED = "Could not fetch {url}: {reason}."
 
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 # Share of control characters above which decoded bytes are called binary, not text.
@@ -83,16 +74,32 @@ def decode_bytes(data: bytes, *, name: str) -> str:
     """UTF-8 first (with or without BOM); otherwise the encoding charset-normalizer detects."""
     if not data.strip():
         raise ApplicationError(MSG_EMPTY.format(name=name))
-    if b"\x00" in data[:8192]:
+    text = _decode_utf16(data, name=name)
+    if text is None:
+        if b"\x00" in data[:8192]:
+            raise ApplicationError(MSG_BINARY.format(name=name))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode_legacy(data, name=name)
+    # PostgreSQL text cannot hold NUL, and only the head was sniffed above: look at all of it.
+    if "\x00" in text:
         raise ApplicationError(MSG_BINARY.format(name=name))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = _decode_legacy(data, name=name)
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     if controls > max(2, len(text) * _CONTROL_SHARE_LIMIT):
         raise ApplicationError(MSG_BINARY.format(name=name))
     return text
+
+
+def _decode_utf16(data: bytes, *, name: str) -> str | None:
+    """UTF-16 text saved with a byte order mark (Windows "Unicode" files), or None if no BOM.
+    Its NUL bytes are the encoding's, not a sign of a binary file."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise ApplicationError(MSG_ENCODING.format(name=name)) from exc
 
 
 def _decode_legacy(data: bytes, *, name: str) -> str:
@@ -179,48 +186,3 @@ def extract_file(data: bytes, *, name: str) -> ExtractedArticle:
     if not text.strip():
         raise ApplicationError(MSG_EMPTY.format(name=name))
     return ExtractedArticle(text=text)
-
-
-def _check_public(url: str) -> None:
-    """Refuse addresses inside the server's network (loopback, private, link-local such as
-    cloud metadata endpoints): a newsroom user must not make the server fetch them."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise ApplicationError(MSG_URL_INVALID.format(url=url))
-    if settings.CLAIMTRACK_FETCH_ALLOW_PRIVATE:
-        return
-    try:
-        infos = socket.getaddrinfo(parsed.hostname, parsed.port or 80, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ApplicationError(MSG_URL_FAILED.format(url=url, reason="unknown host")) from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ApplicationError(MSG_URL_PRIVATE.format(url=url))
-
-
-class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Apply the same address check to every redirect target."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        _check_public(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_url(url: str) -> ExtractedArticle:
-    """Download a page (public addresses only, size-capped, time-limited) and extract it."""
-    _check_public(url)
-    limit = settings.CLAIMTRACK_MAX_UPLOAD_BYTES
-    request = urllib.request.Request(url, headers={"User-Agent": "Claimtrack/0.1 (+newsroom tool)"})
-    opener = urllib.request.build_opener(_CheckedRedirects)
-    try:
-        with opener.open(request, timeout=settings.CLAIMTRACK_FETCH_TIMEOUT_S) as response:
-            data = response.read(limit + 1)
-            charset = response.headers.get_content_charset()
-    except (urllib.error.URLError, TimeoutError, ValueError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise ApplicationError(MSG_URL_FAILED.format(url=url, reason=reason)) from exc
-    if len(data) > limit:
-        raise ApplicationError(MSG_TOO_LARGE.format(name=url, size=len(data), limit=limit))
-    html = data.decode(charset, errors="replace") if charset else decode_bytes(data, name=url)
-    return extract_html(html, name=url, url=url)

@@ -115,13 +115,13 @@ def _run(article_id: int, own: list[int], others: list[int]) -> dict[int, Articl
     try:
         done = _process(article_id, taken)
     except Exception:
-        _release(taken)
+        release(taken)
         _requeue(others)
         if own:
             raise
         logger.exception("Processing articles %s failed; each is queued again.", others)
         return {}
-    _release(taken)
+    release(taken)
     return done
 
 
@@ -150,7 +150,7 @@ def _claim_held(article_id: int) -> list[int]:
     waiting = Article.objects.filter(pk=article_id, processing_state__in=_STATES_OTHER)
     if waiting.update(processing_state=ProcessingState.PROCESSING, processing_error=""):
         return [article_id]
-    _release([article_id])
+    release([article_id])
     return []
 
 
@@ -169,9 +169,7 @@ def _claim(ids: list[int], states: list[str], limit: int | None = None) -> list[
     and in one of `states` (now PROCESSING). The others are left unlocked."""
     if not ids or limit == 0:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, {"ids": ids, "space": _LOCK_SPACE})
-        locked = [row[0] for row in cursor.fetchall()]
+    locked = lock_unheld(ids)
     wanted = Article.objects.filter(pk__in=locked, processing_state__in=states)
     found = set(wanted.values_list("pk", flat=True))
     claimed = [pk for pk in locked if pk in found][:limit]
@@ -179,11 +177,20 @@ def _claim(ids: list[int], states: list[str], limit: int | None = None) -> list[
     Article.objects.filter(pk__in=claimed, processing_state__in=states).update(
         processing_state=ProcessingState.PROCESSING, processing_error=""
     )
-    _release([pk for pk in locked if pk not in claimed])
+    release([pk for pk in locked if pk not in claimed])
     return claimed
 
 
-def _release(ids: list[int]) -> None:
+def lock_unheld(ids: list[int]) -> list[int]:
+    """Of `ids`, those no processing run holds, now held by this session (until `release`)."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL, {"ids": ids, "space": _LOCK_SPACE})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def release(ids: list[int]) -> None:
     if ids:
         with connection.cursor() as cursor:
             cursor.execute(_UNLOCK_SQL, {"ids": ids, "space": _LOCK_SPACE})

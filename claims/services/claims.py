@@ -149,8 +149,11 @@ def claim_update(
         current = Claim.objects.select_for_update().get(pk=claim.pk)
         if expected_version is not None and current.version != expected_version:
             raise PreconditionFailed(MSG_STALE.format(current=current.version))
-        for name, value in fields.items():
-            setattr(current, name, value)
+        changed = {name for name, value in fields.items() if getattr(current, name) != value}
+        if not changed:  # nothing to write: no new version, no history row
+            return current
+        for name in changed:
+            setattr(current, name, fields[name])
         current.version += 1  # the row is locked: a plain increment is safe
         current.full_clean(exclude=["embedding", "search_vector", "version"])
         current.save()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Where the embedded database, the filesystem broker and uploads live on a developer machine.
@@ -28,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     # Swagger UI and Redoc assets served from this wheel: /api/docs/ works offline.
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers from anyone but a named proxy are dropped before anything reads them.
+    "common.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,12 +54,35 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "common.middleware.ApplicationErrorMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline,
+# so markup that slipped into a page could not run. Inline styles stay allowed: Swagger UI,
+# Redoc and htmx set them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],  # Redoc parses the schema in a worker
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Addresses or networks of the reverse proxies in front of the web server (e.g. 127.0.0.1 for a
+# proxy on the same host). Only their X-Forwarded-* headers are believed (common.proxy).
+CLAIMTRACK_TRUSTED_PROXIES: list[str] = env.list("CLAIMTRACK_TRUSTED_PROXIES", default=[])
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -97,7 +124,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS level 1 asks for 12 characters at least.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -182,6 +213,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that refuses connections fails at once; a frozen one costs 3 attempts x 2 s.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# Celery beat (`celery -A config beat`, or a worker's `-B`): what runs on a schedule.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Work a dead worker left behind goes back in the queue (annotations.services.recovery).
+    "sweep-stranded-work": {
+        "task": "annotations.sweep_stranded",
+        "schedule": env.float("CLAIMTRACK_SWEEP_INTERVAL_S", default=60.0),
+    },
+}
 
 # Embeddings: the packaged all-MiniLM-L6-v2, loaded offline from site-packages.
 CLAIMTRACK_EMBEDDING_DIM = 384
@@ -200,7 +240,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -212,6 +252,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+}
+# API tokens (django-rest-knox): stored as hashes, each expires.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("CLAIMTRACK_API_TOKEN_TTL_H", default=24)),
+    "USER_SERIALIZER": None,
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Claimtrack API",
@@ -247,7 +293,7 @@ LOGGING: dict[str, Any] = {
 # scoring at or above match_threshold are proposals (the review queue); those between
 # store_floor and it are kept for ranking only. Project.matching_settings overrides per project.
 CLAIMTRACK_MATCHING: dict[str, object] = {
-    "match_threshold": env.float("CLAIMTRACK_MATCH_THRESHOLD", default=0.5),
+    "match_threshold": env.float("CLAIMTRACK_MATCH_THRESHOLD", default=0.35),
     "store_floor": 0.1,
     "store_per_article": 5,
     "claim_threshold": 0.7,

@@ -86,18 +86,24 @@ def test_search_on_the_rebuilt_index_finds_the_exact_nearest(project, small_inde
     query /= np.linalg.norm(query)
     found = passages_for_claim(project_id=project.pk, vectors=[query], texts=[], k=20)
     literal = "[" + ",".join(f"{x:.7g}" for x in query) + "]"
+    distance = "embedding::halfvec(384) <=> %s::halfvec(384)"
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(
-            "SELECT id FROM annotations_passage "
-            "ORDER BY embedding::halfvec(384) <=> %s::halfvec(384) LIMIT 20",
-            [literal],
+            f"SELECT {distance} FROM annotations_passage ORDER BY {distance} LIMIT 20",
+            [literal, literal],
         )
         exact = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT id, {distance} FROM annotations_passage WHERE id = ANY(%s)", [literal, found]
+        )
+        of_found = dict(cursor.fetchall())
     # 20 lists, 20 probes: every list is read, so the index returns the exact answer of the
-    # vectors it holds (float16: random vectors' distances are so close that rounding reorders
-    # float32's nearest; the bench measures that recall on real embeddings)
-    assert found == exact
+    # vectors it holds. Compared by distance, not id: float16 rounding makes random vectors'
+    # near-ties, which the index and the sequential scan may return in either order (the bench
+    # measures recall on real embeddings).
+    assert len(found) == 20
+    assert [of_found[pk] for pk in found] == pytest.approx(exact, abs=1e-4)
 
 
 @pytest.mark.django_db

@@ -198,10 +198,10 @@ def test_unauthenticated_request_is_told_how_to_authenticate(api_client, story) 
 
 
 def test_token_authentication_reads_the_api(api_client, editor, story) -> None:
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=editor)
-    response = api_client.get("/api/claims/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=editor)
+    response = api_client.get("/api/claims/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert story["claim"].pk in [c["id"] for c in response.json()["results"]]
 

@@ -146,7 +146,8 @@ def test_save_does_not_hang_when_the_broker_stops_answering(
 
     worker = start_worker("drain", redis_broker)
     wait_for(lambda: _processed(before.pk) and _processed(article.pk), timeout=90)
-    wait_for(lambda: len(worker.task_ids(TASK_PROCESS_ARTICLE, "succeeded")) == 1 + copies)
+    # Each copy runs (the worker's start-up sweep may add one more, for the waiting articles).
+    wait_for(lambda: len(worker.task_ids(TASK_PROCESS_ARTICLE, "succeeded")) >= 1 + copies)
     spans = list(Passage.objects.filter(article=article).values_list("start", "end"))
     assert len(spans) == 3 and len(set(spans)) == 3
     # Every copy after the first found the article processed and queued nothing more.

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from annotations.models import Project
 from claims.models import Claim
@@ -147,7 +147,7 @@ class _Load:
         self.cookies = {
             settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value
         }
-        self.token = Token.objects.create(user=user).key
+        _, self.token = AuthToken.objects.create(user=user)
         self.outcomes: list[Outcome] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()

@@ -33,6 +33,7 @@ from tests.faults.support import (
     Worker,
     kill_hard,
     publishing_to,
+    rows,
     table_locked,
     waiting_on_lock,
 )
@@ -119,6 +120,53 @@ def test_article_processing_killed_mid_run_is_run_again_by_another_worker(
         f"(incl. worker start); {len(passages)}/{len(expected)} passages, 0 duplicates, "
         f"1 follow-up task; deliveries to the second worker: "
         f"{second.task_ids(TASK_PROCESS_ARTICLE, 'received').count(task_id)}",
+    )
+
+
+def test_an_article_whose_task_died_with_its_worker_is_taken_up_when_a_worker_starts(
+    redis_broker: Broker,
+    start_worker: StartWorker,
+    project: Project,
+    record_property: RecordProperty,
+) -> None:
+    """The production visibility timeout (an hour): the broker does not hand the dead worker's
+    message on, as kombu's filesystem transport never does. The article, the only one of its
+    project, would stay "processing" with an empty queue; the new worker's start-up sweep
+    queues it again."""
+    first = start_worker("first", redis_broker)
+    with table_locked("annotations_passage"):
+        with publishing_to(redis_broker.url, queue=redis_broker.queue):
+            article = article_create(project=project, text=ARTICLE_TEXT, outlet="Gazette")
+        wait_for(lambda: waiting_on_lock(first.application_name), timeout=60)
+        kill_hard(first.proc)
+    # The dead session ends (and frees the article's lock) once its wait is over.
+    wait_for(
+        lambda: (
+            not rows(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = %s",
+                [first.application_name],
+            )
+        ),
+        timeout=30,
+    )
+    assert _state(article.pk) == ProcessingState.PROCESSING
+    assert redis_broker.redis is not None
+    assert redis_broker.redis.queued_tasks(redis_broker.queue) == []  # nothing left to deliver
+    killed_at = time.monotonic()
+
+    with publishing_to(redis_broker.url, queue=redis_broker.queue):
+        second = start_worker("second", redis_broker)
+        wait_for(lambda: _processed(article.pk), timeout=90)
+    assert Article.objects.filter(project=project).count() == 1  # no other article woke it
+    assert second.task_ids(TASK_PROCESS_ARTICLE, "succeeded")
+    expected = [(s.start, s.end, s.text) for s in split_passages(ARTICLE_TEXT)]
+    stored = Passage.objects.filter(article=article).order_by("ordinal")
+    assert [(p.start, p.end, p.text) for p in stored] == expected
+    record_property(
+        "observed",
+        f"{redis_broker.kind} (visibility timeout 1 h): worker SIGKILLed mid-run, its message "
+        f"not redelivered; the next worker's start-up sweep re-queued the article, processed "
+        f"{time.monotonic() - killed_at:.0f} s after the restart began",
     )
 
 
