@@ -98,8 +98,8 @@ class AnnotationInline(ProjectScopedInline):
 class PassageInline(admin.TabularInline):
     model = Passage
     extra = 0
-    fields = ["ordinal", "start", "end", "text"]
-    readonly_fields = fields
+    # Every field read-only. A tuple: django-stubs types the two lists apart, a tuple fits both.
+    fields = readonly_fields = ("ordinal", "start", "end", "text")
     can_delete = False
     max_num = 0
     ordering = ["ordinal"]

@@ -117,7 +117,9 @@ def drop_indexes(cur: psycopg.Cursor, defs: list[IndexDef]) -> None:
 
 def table_rows(cur: psycopg.Cursor) -> int:
     cur.execute(f"SELECT count(*) FROM {vector_index.TABLE_NAME}")
-    return int(cur.fetchone()[0])
+    row = cur.fetchone()
+    assert row is not None  # count(*) always returns one row
+    return int(row[0])
 
 
 @contextlib.contextmanager

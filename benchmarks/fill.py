@@ -116,11 +116,11 @@ def embed_base(writer: NewsWriter, count: int, cache_dir: Path | None = None) ->
     if cached is not None and cached.exists():
         logger.info("base embeddings read from %s", cached)
         data = np.load(cached)
-        clauses = np.split(data["clauses"], np.cumsum(data["counts"])[:-1])
+        clauses: list[np.ndarray] = np.split(data["clauses"], np.cumsum(data["counts"])[:-1])
         return BaseSet(sentences, data["vectors"], 0.0, cached=True, clauses=clauses)
     started = time.perf_counter()
     parts: list[np.ndarray] = []
-    clauses: list[np.ndarray] = []
+    clauses = []
     for at in range(0, count, EMBED_CHUNK):
         texts = [s.text for s in sentences[at : at + EMBED_CHUNK]]
         whole, windows = embed_with_windows(texts, [clause_windows(t) for t in texts])

@@ -39,3 +39,25 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = "sent" if self.sent_at else "unsent"
         return f"{self.task_name}{tuple(self.args)} ({state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker last said it was alive: every web process reads it for /health/.
+
+    Written from Celery's own worker heartbeat (config.celery), a few times per
+    CLAIMTRACK_HEARTBEAT_MAX_AGE_S; one row per worker name, updated in place.
+    """
+
+    worker = models.CharField(max_length=200)
+    # The database's clock, not the worker's: /health/ compares it with the database's now, so
+    # clocks that differ between hosts never make a live worker look dead.
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # the upsert each heartbeat does
+            models.UniqueConstraint(fields=["worker"], name="common_workerheartbeat_unique_worker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} (seen {self.seen_at:%Y-%m-%d %H:%M:%S})"

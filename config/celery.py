@@ -5,7 +5,16 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_init, worker_ready
+from celery.signals import (
+    heartbeat_sent,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_ready,
+)
+
+from common import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -25,6 +34,29 @@ def ensure_broker_folders() -> None:
 @app.on_after_configure.connect
 def _on_configure(sender: Celery, **kwargs: object) -> None:
     ensure_broker_folders()
+
+
+@setup_logging.connect
+def _log_as_django_does(loglevel: int | None = None, **kwargs: object) -> None:
+    """A receiver here keeps Celery from replacing the root logger's handlers with its own
+    format: worker and beat lines look like the web's (settings.LOGGING). `-l` sets the level."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
+
+
+@task_prerun.connect
+def _log_task_id(task_id: str, **kwargs: object) -> None:
+    logs.task_id.set(task_id)
+
+
+@task_postrun.connect
+def _forget_task_id(task_id: str, **kwargs: object) -> None:
+    logs.task_id.set(None)
 
 
 @worker_init.connect
@@ -52,3 +84,13 @@ def _relay_outbox_on_start(sender: object, **kwargs: object) -> None:
         sweep_stranded()
     except DatabaseError:  # the database is down: the schedule's next sweep does it
         logging.getLogger(__name__).exception("Start-up relay and sweep failed.")
+
+
+@heartbeat_sent.connect
+def _record_heartbeat(sender: object, **kwargs: object) -> None:
+    """Celery's own worker heartbeat, sent every 2 s by the worker's main process however busy
+    its pool is (a task waiting behind a bulk load would not be), kept for /health/."""
+    from common.health import worker_heartbeat_beat
+
+    eventer = getattr(sender, "eventer", None)
+    worker_heartbeat_beat(worker=str(getattr(eventer, "hostname", None) or "celery"))

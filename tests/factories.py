@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db import models
 from factory.django import DjangoModelFactory
 
 from annotations.models import Annotation, Article, Membership, Passage, Project, Role, Source
 from annotations.services.extraction import content_hash
 from claims.models import Alias, CandidateState, Claim, MatchCandidate
 
+_M = TypeVar("_M", bound=models.Model)
 
-class UserFactory(DjangoModelFactory):
+
+class ModelFactory(DjangoModelFactory[_M]):
+    """A DjangoModelFactory that mypy knows returns its model: `ArticleFactory()` is an Article.
+
+    factory_boy's metaclass turns the call into create(), but its `__call__` is untyped, so
+    mypy would type `ArticleFactory()` as an ArticleFactory. Only type checkers see `__new__`.
+    """
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # mypy wants __new__ to return the class itself; here the call returns the model.
+        def __new__(cls, *args: Any, **kwargs: Any) -> _M: ...  # type: ignore[misc]
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -21,7 +42,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class ProjectFactory(DjangoModelFactory):
+class ProjectFactory(ModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -29,7 +50,7 @@ class ProjectFactory(DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"story-desk-{n}")
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -38,7 +59,7 @@ class MembershipFactory(DjangoModelFactory):
     role = Role.EDITOR
 
 
-class SourceFactory(DjangoModelFactory):
+class SourceFactory(ModelFactory[Source]):
     class Meta:
         model = Source
 
@@ -46,7 +67,7 @@ class SourceFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Outlet {n}")
 
 
-class ArticleFactory(DjangoModelFactory):
+class ArticleFactory(ModelFactory[Article]):
     class Meta:
         model = Article
 
@@ -57,7 +78,7 @@ class ArticleFactory(DjangoModelFactory):
     content_hash = factory.LazyAttribute(lambda a: content_hash(a.text))
 
 
-class PassageFactory(DjangoModelFactory):
+class PassageFactory(ModelFactory[Passage]):
     class Meta:
         model = Passage
 
@@ -68,7 +89,7 @@ class PassageFactory(DjangoModelFactory):
     text = factory.LazyAttribute(lambda p: p.article.text[p.start : p.end])
 
 
-class ClaimFactory(DjangoModelFactory):
+class ClaimFactory(ModelFactory[Claim]):
     class Meta:
         model = Claim
 
@@ -76,7 +97,7 @@ class ClaimFactory(DjangoModelFactory):
     statement = factory.Faker("sentence", nb_words=8)
 
 
-class AnnotationFactory(DjangoModelFactory):
+class AnnotationFactory(ModelFactory[Annotation]):
     """A mention of the first few words of the article (override start/end as needed)."""
 
     class Meta:
@@ -91,7 +112,7 @@ class AnnotationFactory(DjangoModelFactory):
     suffix = factory.LazyAttribute(lambda a: a.article.text[a.end : a.end + 32])
 
 
-class MatchCandidateFactory(DjangoModelFactory):
+class MatchCandidateFactory(ModelFactory[MatchCandidate]):
     class Meta:
         model = MatchCandidate
 
@@ -107,7 +128,7 @@ class MatchCandidateFactory(DjangoModelFactory):
     state = CandidateState.PENDING
 
 
-class AliasFactory(DjangoModelFactory):
+class AliasFactory(ModelFactory[Alias]):
     class Meta:
         model = Alias
 

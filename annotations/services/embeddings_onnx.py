@@ -17,7 +17,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from django.conf import settings
@@ -98,7 +98,8 @@ def _export(model: SentenceTransformer, path: Path) -> None:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # the exporter's notes on tracing
             torch.onnx.export(
-                Hidden(model[0].auto_model).eval(),
+                # Module.__getattr__ is typed Tensor | Module; auto_model is the Module.
+                Hidden(cast(torch.nn.Module, model[0].auto_model)).eval(),
                 tuple(sample[name] for name in _INPUTS),
                 part,
                 input_names=list(_INPUTS),

@@ -164,7 +164,7 @@ SELECT pg_advisory_unlock(%(space)s, (id %% 2147483647)::int) FROM unnest(%(ids)
 """
 
 
-def _claim(ids: list[int], states: list[str], limit: int | None = None) -> list[int]:
+def _claim(ids: list[int], states: list[ProcessingState], limit: int | None = None) -> list[int]:
     """Of `ids`, at most `limit`, in order: those no other run holds (now locked by this one)
     and in one of `states` (now PROCESSING). The others are left unlocked."""
     if not ids or limit == 0:

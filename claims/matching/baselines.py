@@ -41,7 +41,9 @@ class Baseline:
         rows = Passage.objects.filter(article__project_id=self.project_id, **filters).exclude(
             embedding=None
         )
-        return list(rows.values("id", "article_id", "start", "end", "text", "embedding"))
+        return [
+            dict(r) for r in rows.values("id", "article_id", "start", "end", "text", "embedding")
+        ]
 
     def claim_rows(self, claim_id: int, wordings: list[str], skip_article: int) -> list[Row]:
         """Every other article's best passages for one claim, by the best wording's cosine."""

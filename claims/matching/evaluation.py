@@ -358,5 +358,7 @@ def evaluate(
                 gold, progress, reports["mentions"], project, loaded or None, proposer, collect
             )
         transaction.set_rollback(True)
-    metrics = {p: results[p] for p in ("mentions", "articles") if p in results}
+    metrics: dict[str, dict[str, float]] = {
+        p: results[p] for p in ("mentions", "articles") if p in results
+    }
     return metrics, reports

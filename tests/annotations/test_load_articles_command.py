@@ -41,7 +41,8 @@ def test_a_folder_with_good_and_bad_files(tmp_path: Path) -> None:
     out = run(str(tmp_path), "--project", "desk", "--create-project", "--outlet", "Wire")
     assert "Loaded 2, duplicates 0, failed 1." in out
     assert "blob.html: The file blob.html is not text" in out
-    assert Article.objects.get(title="Le barrage fait 40 mètres.").source.name == "Wire"
+    source = Article.objects.get(title="Le barrage fait 40 mètres.").source
+    assert source is not None and source.name == "Wire"
 
 
 def test_manifest_gives_outlets_and_dates() -> None:

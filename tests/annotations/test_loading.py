@@ -66,14 +66,15 @@ def test_html_is_reduced_to_the_article_body_with_its_metadata(project) -> None:
     assert "Copyright" not in article.text
     assert "pwned" not in article.text
     assert article.byline == "Ana Lima"
-    assert article.source.name == "The Gazette"
-    assert article.published_at.year == 2024
+    assert article.source is not None and article.source.name == "The Gazette"
+    assert article.published_at is not None and article.published_at.year == 2024
 
 
 def test_metadata_given_by_hand_wins(project) -> None:
     article = article_create_from_file(
         project=project, data=HTML.encode(), filename="flood.html", outlet="Wire", title="Mine"
     )
+    assert article.source is not None
     assert (article.source.name, article.title) == ("Wire", "Mine")
 
 

@@ -77,6 +77,7 @@ def test_processing_stores_clause_windows_vectors_and_the_search_vector(project)
     for passage in passages:
         windows = clause_windows(passage.text)
         assert passage.clause_bounds == [x for w in windows for x in w]
+        assert passage.unit_vectors is not None
         vectors = unpack_vectors(passage.unit_vectors)
         assert vectors.shape == (1 + len(windows), 384)
         assert float(vectors[0] @ np.asarray(passage.embedding)) > 0.999
@@ -115,6 +116,7 @@ def test_passages_go_in_unchanged_whatever_their_characters(project) -> None:
     whole, parts = embed_with_windows([p.text for p in passages], windows)
     for passage, vector, clauses in zip(passages, whole, parts, strict=True):
         assert np.array_equal(np.asarray(passage.embedding, dtype=np.float32), vector)
+        assert passage.unit_vectors is not None
         assert bytes(passage.unit_vectors) == pack_vectors(np.vstack([vector[None, :], clauses]))
 
 

@@ -43,8 +43,11 @@ def _states(ids: list[int]) -> list[str]:
 
 
 def _passages(article_id: int) -> list[tuple[int, int, str, np.ndarray, bytes]]:
-    rows = Passage.objects.filter(article_id=article_id).order_by("ordinal")
-    return [(p.start, p.end, p.text, np.asarray(p.embedding), bytes(p.unit_vectors)) for p in rows]
+    found = []
+    for p in Passage.objects.filter(article_id=article_id).order_by("ordinal"):
+        assert p.unit_vectors is not None  # processing stores them with every passage
+        found.append((p.start, p.end, p.text, np.asarray(p.embedding), bytes(p.unit_vectors)))
+    return found
 
 
 def _queued(task: str, ids: list[int]) -> list[int]:
@@ -57,7 +60,8 @@ def test_one_run_processes_the_waiting_articles_as_each_alone_would(project, mon
     ids = _load(project)
     elsewhere = _load(ProjectFactory(), TEXTS[:1])
 
-    assert article_process(article_id=ids[1]).pk == ids[1]
+    processed = article_process(article_id=ids[1])
+    assert processed is not None and processed.pk == ids[1]
     assert _states(ids) == [ProcessingState.PROCESSED] * 3
     assert _states(elsewhere) == [ProcessingState.PENDING], "another project's is not taken"
     assert _queued(TASK_MATCH_ARTICLE, ids) == sorted(ids)  # a matching task for each
@@ -105,7 +109,8 @@ def test_an_article_another_run_holds_is_left_to_that_run(project, monkeypatch) 
         assert _states([held, free]) == [ProcessingState.PENDING, ProcessingState.PROCESSED]
         assert not Passage.objects.filter(article_id=held).exists()
         other.execute("SELECT pg_advisory_unlock(%s, %s)", [processing._LOCK_SPACE, held])
-    assert article_process(article_id=held).pk == held
+    processed = article_process(article_id=held)
+    assert processed is not None and processed.pk == held
     assert _states([held, free]) == [ProcessingState.PROCESSED] * 2
 
 
@@ -122,7 +127,8 @@ def test_a_task_waits_for_the_run_holding_its_article(project) -> None:
             ),
         ).start()
         started = time.monotonic()
-        assert article_process(article_id=held).pk == held
+        processed = article_process(article_id=held)
+        assert processed is not None and processed.pk == held
         assert 0.5 <= time.monotonic() - started < processing.HOLD_WAIT_S
     assert _states([held]) == [ProcessingState.PROCESSED]
     assert _passages(held)
@@ -165,7 +171,8 @@ def test_an_error_in_another_article_marks_that_one_failed_only(project, monkeyp
         return split(text)
 
     monkeypatch.setattr(processing, "split_passages", picky)
-    assert article_process(article_id=own).pk == own
+    processed = article_process(article_id=own)
+    assert processed is not None and processed.pk == own
     assert _states([own, bad, fine]) == [
         ProcessingState.PROCESSED,
         ProcessingState.FAILED,

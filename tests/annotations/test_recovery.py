@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import psycopg
@@ -79,7 +80,7 @@ def test_waiting_work_is_woken_once_per_project(project) -> None:
     _article(project, ProcessingState.PENDING)
     elsewhere = _article(other, ProcessingState.PENDING)
     unmatched = _article(project, ProcessingState.PROCESSED, processed_at=now)
-    _article(project, ProcessingState.PROCESSED, processed_at=now + timezone.timedelta(seconds=1))
+    _article(project, ProcessingState.PROCESSED, processed_at=now + dt.timedelta(seconds=1))
     _article(other, ProcessingState.PROCESSED, processed_at=now, matched_at=now)  # matched
     OutboxMessage.objects.all().delete()
     swept = sweep_stranded()

@@ -69,11 +69,12 @@ def test_a_small_table_is_not_rebuilt_and_a_doubled_one_is(project, small_index)
     assert not rebuild().rebuilt
 
     _fill(article, CLUSTERED_ROWS)
-    assert index_state().rebuild_due
+    state = index_state()
+    assert state is not None and state.rebuild_due
     report = rebuild(concurrently=False)
     assert (report.rebuilt, report.lists_before, report.lists) == (True, 1, 20)
     state = index_state()
-    assert state.lists == 20 and not state.rebuild_due
+    assert state is not None and state.lists == 20 and not state.rebuild_due
     assert not rebuild().rebuilt  # not due again until the table doubles once more
 
 
@@ -142,9 +143,13 @@ def test_the_worker_rebuilds_the_index_after_an_article_doubles_the_table(
         state = Article.objects.get(pk=article.pk).processing_state
         return state == ProcessingState.PROCESSED
 
+    def relisted() -> bool:
+        state = index_state()
+        return state is not None and state.lists == 20
+
     wait_for(processed, timeout=120)
     # the new list count is committed first, then the index is rebuilt CONCURRENTLY
-    assert wait_for(lambda: index_state().lists == 20, timeout=120)
+    assert wait_for(relisted, timeout=120)
     quiesce_database(timeout=120)
     with connection.cursor() as cursor:
         cursor.execute(

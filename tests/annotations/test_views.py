@@ -153,6 +153,7 @@ def test_editor_adds_pasted_article_and_lands_in_the_reader(client, project, edi
     article = Article.objects.get(project=project)
     assert response.status_code == 302
     assert response["Location"] == article.get_absolute_url()
+    assert article.source is not None and article.published_at is not None
     assert (article.title, article.source.name) == ("Bridge", "Gazette")
     assert article.published_at.date() == dt.date(2024, 5, 2)
     assert OutboxMessage.objects.filter(task_name="annotations.process_article").exists()
@@ -177,6 +178,7 @@ def test_editor_adds_an_article_from_a_url(client, project, editor, monkeypatch)
     )
     assert response.status_code == 302
     article = Article.objects.get(project=project)
+    assert article.source is not None
     assert (article.title, article.source.name) == ("From the web", "Web Times")
 
 
@@ -244,8 +246,9 @@ def test_reader_text_container_holds_exactly_the_article_text(client, project, v
     AnnotationFactory(article=article, start=5, end=24)
     client.force_login(viewer)
     page = client.get(article.get_absolute_url()).content.decode()
-    container = re.search(r'<div id="article-text"[^>]*>(.*?)</div>', page, re.S).group(1)
-    text = re.sub(r"<[^>]+>", "", container)
+    found = re.search(r'<div id="article-text"[^>]*>(.*?)</div>', page, re.S)
+    assert found is not None
+    text = re.sub(r"<[^>]+>", "", found.group(1))
     unescaped = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert unescaped == article.text
 

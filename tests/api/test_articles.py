@@ -61,7 +61,7 @@ def test_an_uploaded_html_file_is_reduced_to_its_text(client_for, project) -> No
     article = Article.objects.get(pk=response.json()["id"])
     assert "approved the new bridge" in article.text
     assert "<p>" not in article.text
-    assert article.source.name == "Gazette"
+    assert article.source is not None and article.source.name == "Gazette"
 
 
 def test_upload_of_a_binary_or_unsupported_file_is_a_clear_400(client_for, project) -> None:

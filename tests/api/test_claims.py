@@ -34,7 +34,7 @@ def test_creating_a_claim_queues_its_matching_after_commit(
     assert response.status_code == 201
     claim = Claim.objects.get(pk=response.json()["id"])
     assert claim.statement == "The bridge cost 40 million."  # normalised by claim_create
-    assert claim.created_by.username == "bob"
+    assert claim.created_by is not None and claim.created_by.username == "bob"
     assert response["ETag"] == '"1"'
     assert queued(MATCH_CLAIM, claim.pk)
     assert len(callbacks) == 1  # the outbox publish, run after commit

@@ -107,10 +107,12 @@ def test_running_the_matcher_twice_gives_the_same_rows_without_duplicates(articl
 def test_rejected_pair_is_never_proposed_again_and_is_not_modified(articles) -> None:
     claim = mark_claim(articles[0])
     match_claim(claim_id=claim.pk)
-    candidate = MatchCandidate.objects.filter(claim=claim).order_by("-score").first()
-    candidate = candidate_reject(candidate=candidate, actor=None)
+    proposed = MatchCandidate.objects.filter(claim=claim).order_by("-score").first()
+    assert proposed is not None
+    candidate = candidate_reject(candidate=proposed, actor=None)
     before = MatchCandidate.objects.filter(pk=candidate.pk).values().get()
     match_claim(claim_id=claim.pk)
+    assert candidate.article_id is not None  # a passage candidate
     match_article(article_id=candidate.article_id)
     after = MatchCandidate.objects.filter(pk=candidate.pk).values().get()
     assert after == before
