@@ -112,6 +112,7 @@ class ArticleAdmin(ScopedHistoryAdmin):
         "source",
         "project",
         "published_at",
+        "language",
         "processing_state",
         "passage_count",
         "created_at",

@@ -15,6 +15,9 @@ from annotations.models import AnchorState, Annotation
 
 # Shades of highlight; deeper overlaps share the darkest one.
 MAX_DEPTH = 3
+# Highlight colours in the reader (claimtrack.css `[data-colour]`): the claims of an article
+# take them in order of first mention, so the first this many claims never share one.
+PALETTE_SIZE = 8
 
 
 @dataclass
@@ -25,6 +28,8 @@ class Segment:
     mentions: list[Annotation] = field(default_factory=list)
     # Mentions that begin here: the page puts their `annotation-<pk>` anchors before the text.
     anchors: list[int] = field(default_factory=list)
+    # Palette index of the claim drawn here (see colour_segments).
+    colour: int = 0
 
     @property
     def depth(self) -> int:
@@ -70,3 +75,20 @@ def segments(text: str, mentions: Iterable[Annotation]) -> list[Segment]:
         )
         for start, end in pairwise(cuts)
     ]
+
+
+def claim_colours(claim_ids: Iterable[int]) -> dict[int, int]:
+    """A palette index per claim, in the order given (the reader's order of first mention)."""
+    colours: dict[int, int] = {}
+    for claim_id in claim_ids:
+        colours.setdefault(claim_id, len(colours) % PALETTE_SIZE)
+    return colours
+
+
+def colour_segments(segments: Iterable[Segment], colours: dict[int, int]) -> None:
+    """Colour each segment as its innermost mention's claim (the one that began last), so a
+    short claim inside a longer one still shows in its own colour."""
+    for segment in segments:
+        if segment.mentions:
+            innermost = max(segment.mentions, key=lambda m: (m.start, -m.end))
+            segment.colour = colours.get(innermost.claim_id, 0)

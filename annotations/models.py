@@ -15,6 +15,7 @@ from django.urls import reverse
 from pgvector.django import HalfVectorField, IvfflatIndex
 from simple_history.models import HistoricalRecords
 
+from annotations.languages import language_notice
 from common.fields import VectorField
 from common.models import TimeStampedModel
 
@@ -160,6 +161,12 @@ class Article(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("article-read", kwargs={"pk": self.pk})
+
+    @property
+    def language_notice(self) -> str:
+        """Shown on the reader and the review card where the embedding model does not serve
+        the article's language (plain text: templates escape it)."""
+        return language_notice(self.language)
 
 
 def half_embedding() -> Cast:

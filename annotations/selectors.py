@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from annotations.models import Annotation, Article, ProcessingState, Project
+from annotations.models import Annotation, Article, Membership, ProcessingState, Project
 from annotations.permissions import AnyUser, projects_for
 from common.errors import NotFound
 
@@ -153,3 +153,23 @@ def article_annotation_page(*, article: Article, offset: int, limit: int) -> lis
         .defer("article__text", "claim__embedding", "claim__search_vector")
         .order_by("start", "end", "pk")[offset : offset + limit]
     )
+
+
+# --- Members (the project's members page) --------------------------------------------------
+
+MSG_MEMBER_NOT_FOUND = "Member not found."
+
+
+def membership_list(*, project: Project) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(project=project)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def membership_get(*, project: Project, pk: int) -> Membership:
+    membership = Membership.objects.filter(project=project, pk=pk).select_related("user").first()
+    if membership is None:
+        raise NotFound(MSG_MEMBER_NOT_FOUND)
+    return membership

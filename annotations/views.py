@@ -11,18 +11,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from annotations import highlights, selectors, services
+from annotations.form_memory import form_recall, form_remember
 from annotations.forms import ArticleAddForm
 from annotations.models import AnchorState, Annotation, Article, Project, Role, Stance
 from annotations.permissions import has_role, require_role
+from claims import page_filters
 from claims import selectors as claim_selectors
 from claims.models import ClaimKind, ClaimStatus
 from common.errors import ApplicationError, NotFound, PermissionDenied
+from common.filtering import page_query
 from common.http import AuthedRequest
 
 # The project page lists this many claims; the matrix and the API show them all.
@@ -39,42 +43,56 @@ def project_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "annotations/project_list.html", {"projects": projects})
 
 
-def _article_table_context(request: AuthedRequest, project: Project) -> dict[str, Any]:
-    articles = list(selectors.article_list(user=request.user, project=project))
+def _article_table_context(
+    request: AuthedRequest, project: Project, articles: QuerySet[Article]
+) -> dict[str, Any]:
+    listed = list(articles)
     return {
         "project": project,
-        "articles": articles,
-        "polling": any(selectors.article_is_active(a) for a in articles),
+        "articles": listed,
+        "polling": any(selectors.article_is_active(a) for a in listed),
+        # The polled table keeps the page's search.
+        "table_query": page_query(request.GET, whole_days=False).urlencode(),
     }
 
 
 def _project_context(
     request: AuthedRequest, project: Project, form: ArticleAddForm | None = None
 ) -> dict[str, Any]:
-    claims = list(
-        claim_selectors.claim_list(user=request.user, project=project)[: CLAIMS_ON_PROJECT_PAGE + 1]
+    articles, claims, desk = page_filters.project_page(
+        user=request.user, project=project, params=request.GET
     )
+    shown = list(claims[: CLAIMS_ON_PROJECT_PAGE + 1])
     return {
-        **_article_table_context(request, project),
-        "claims": claims[:CLAIMS_ON_PROJECT_PAGE],
-        "more_claims": len(claims) > CLAIMS_ON_PROJECT_PAGE,
+        **_article_table_context(request, project, articles),
+        "claims": shown[:CLAIMS_ON_PROJECT_PAGE],
+        "more_claims": len(shown) > CLAIMS_ON_PROJECT_PAGE,
         "pending_count": claim_selectors.pending_candidate_count(project=project),
         "can_edit": has_role(request.user, project, Role.EDITOR),
         "form": form or ArticleAddForm(),
+        "desk": desk,
+        "exports": page_filters.export_links(project=project, desk=desk),
     }
 
 
 @login_required
 def project_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, slug=slug)
-    return render(request, "annotations/project_detail.html", _project_context(request, project))
+    # A failed add-article redirects here with its errors and typed values (post/redirect/get).
+    recalled = form_recall(request, key=_add_form_key(project), form_class=ArticleAddForm)
+    form, extra = recalled if recalled else (None, {})
+    context = _project_context(request, project, form)
+    context["duplicate_id"] = extra.get("duplicate_id")
+    status = 400 if context["desk"].errors else 200
+    return render(request, "annotations/project_detail.html", context, status=status)
 
 
 @login_required
 def project_articles(request: AuthedRequest, slug: str) -> HttpResponse:
     """The article table alone: polled by htmx every 2 s while an article is processed."""
     project = selectors.project_get(user=request.user, slug=slug)
-    context = _article_table_context(request, project)
+    articles = page_filters.article_table(user=request.user, project=project, params=request.GET)
+    context = _article_table_context(request, project, articles)
     return render(request, "annotations/_article_table.html", context)
 
 
@@ -98,7 +116,7 @@ def article_add(request: AuthedRequest, slug: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, slug=slug)
     require_role(request.user, project, Role.EDITOR)
     form = ArticleAddForm(request.POST, request.FILES)
-    status, duplicate_id = 400, None
+    duplicate_id = None
     if form.is_valid():
         try:
             article = _create_article(project, form, request.user)
@@ -106,14 +124,18 @@ def article_add(request: AuthedRequest, slug: str) -> HttpResponse:
             raise
         except ApplicationError as exc:  # duplicate, empty, unreadable file, unreachable URL
             form.add_error(None, exc.message)
-            status = exc.status
             duplicate_id = exc.extra.get("article_id")
         else:
             messages.success(request, MSG_ARTICLE_ADDED)
             return redirect(article)
-    context = _project_context(request, project, form)
-    context["duplicate_id"] = duplicate_id
-    return render(request, "annotations/project_detail.html", context, status=status)
+    # Back to the project page with the errors and the typed values: a reload must not re-post.
+    extra = {"duplicate_id": duplicate_id}
+    form_remember(request, key=_add_form_key(project), form=form, extra=extra)
+    return redirect(f"{project.get_absolute_url()}#add-article")
+
+
+def _add_form_key(project: Project) -> str:
+    return f"article-add:{project.pk}"
 
 
 def _claims_of(mentions: list[Annotation]) -> list[dict[str, Any]]:
@@ -127,10 +149,15 @@ def _claims_of(mentions: list[Annotation]) -> list[dict[str, Any]]:
 
 def _marks_context(request: AuthedRequest, article: Article) -> dict[str, Any]:
     mentions = list(selectors.article_mentions(article=article))
+    segments, claims = highlights.segments(article.text, mentions), _claims_of(mentions)
+    colours = highlights.claim_colours(entry["claim"].pk for entry in claims)
+    highlights.colour_segments(segments, colours)
+    for entry in claims:
+        entry["colour"] = colours[entry["claim"].pk]  # its swatch in the legend
     return {
         "article": article,
-        "segments": highlights.segments(article.text, mentions),
-        "claims": _claims_of(mentions),
+        "segments": segments,
+        "claims": claims,
         "orphaned": [m for m in mentions if m.anchor_state == AnchorState.ORPHANED],
     }
 

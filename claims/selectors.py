@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django_filters import FilterSet
 
 from annotations.models import Annotation, Article, Project, Source
 from annotations.permissions import AnyUser, projects_for
@@ -166,23 +167,30 @@ def pending_candidate_count(*, project: Project, article: Article | None = None)
 
 
 def review_queue(
-    *, user: AnyUser, project: Project, limit: int = REVIEW_QUEUE_LIMIT
+    *,
+    user: AnyUser,
+    project: Project,
+    limit: int = REVIEW_QUEUE_LIMIT,
+    filters: FilterSet | None = None,
 ) -> list[MatchCandidate]:
     """Pending candidates, best score first, each with the claim's first mention beside it.
 
     The first mention (quote, outlet, article) comes from subqueries, so the page costs the
-    same few queries however many candidates it shows.
+    same few queries however many candidates it shows. `filters`, a validated CandidateFilter,
+    narrows the queue as the API's candidate list is narrowed.
     """
     first = Annotation.objects.filter(claim=OuterRef("claim")).order_by("created_at", "pk")
+    pending = MatchCandidate.objects.filter(
+        project__in=projects_for(user),
+        project=project,
+        state=CandidateState.PENDING,
+        # Lower-scored candidates are kept for ranking only; editors review proposals.
+        score__gte=proposal_threshold(project.matching_settings),
+    )
+    if filters is not None:
+        pending = filters.filter_queryset(pending)
     queue = (
-        MatchCandidate.objects.filter(
-            project__in=projects_for(user),
-            project=project,
-            state=CandidateState.PENDING,
-            # Lower-scored candidates are kept for ranking only; editors review proposals.
-            score__gte=proposal_threshold(project.matching_settings),
-        )
-        .select_related("claim", "passage", "article__source", "target_claim")
+        pending.select_related("claim", "passage", "article__source", "target_claim")
         .defer(*_CANDIDATE_HEAVY)
         .annotate(
             source_mention_id=Subquery(first.values("pk")[:1]),
@@ -340,6 +348,7 @@ def claim_export_rows(*, claims: QuerySet[Claim]) -> QuerySet[Claim, dict[str, o
     ).values(
         "id",
         "project_id",
+        "project__name",
         "statement",
         "status",
         "kind",
@@ -354,6 +363,29 @@ def claim_export_rows(*, claims: QuerySet[Claim]) -> QuerySet[Claim, dict[str, o
         "quotes",
         "created_at",
         "updated_at",
+    )
+
+
+def mention_export_rows(*, claims: QuerySet[Claim]) -> QuerySet[Annotation, dict[str, object]]:
+    """One row per mention of the (scoped, filtered) claims: claim by claim, earliest first.
+
+    "Seen" is the article's publication date, else when it was loaded, as in the claim table.
+    """
+    seen = Coalesce("article__published_at", "article__created_at")
+    return (
+        Annotation.objects.filter(claim__in=claims)
+        .annotate(seen=seen)
+        .order_by("claim_id", "seen", "article_id", "start")
+        .values(
+            "claim_id",
+            "claim__statement",
+            "claim__status",
+            "article_id",
+            "article__source__name",
+            "article__url",
+            "seen",
+            "exact",
+        )
     )
 
 

@@ -14,13 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import selectors as annotation_selectors
 from annotations.models import Role
 from annotations.permissions import has_role, require_role
-from claims import presentation, selectors, services
+from claims import activity, conflicts, page_filters, presentation, selectors, services
+from claims import reasons as review_reasons
+from claims.duplicates import claim_same_wording, duplicate_payload
 from claims.forms import (
     CandidateDecisionForm,
     ClaimEditForm,
@@ -29,13 +32,14 @@ from claims.forms import (
     MarkClaimForm,
 )
 from claims.models import Claim, MatchCandidate
+from claims.services.decisions import decision_token
 from common.errors import ApplicationError, NotFound, PermissionDenied, PreconditionFailed
 from common.http import AuthedRequest
 
 MSG_CONFLICT = (
     "Someone else saved this claim while you were editing it (it is now at version {version}). "
-    "Your changes were not saved. The page shows the claim as it is now; your edit is kept in "
-    "the form below: check it against the current claim and save again."
+    "Your changes were not saved. The page shows the claim as it is now; below, each field "
+    "that differs shows their value and yours: choose, then save again."
 )
 DECISIONS = {
     CandidateDecisionForm.ACCEPT: services.candidate_accept,
@@ -65,6 +69,8 @@ def _claim_context(request: AuthedRequest, claim: Claim, **extra: Any) -> dict[s
         "relations": list(selectors.claim_relations(claim=claim)),
         "candidates": list(selectors.claim_pending_candidates(claim=claim)),
         "history": presentation.history_entries(selectors.claim_history(claim=claim)),
+        "activity": activity.claim_activity(claim=claim),
+        "decided": activity.claim_decided_proposals(claim=claim),
         "can_edit": has_role(request.user, claim.project, Role.EDITOR),
         "edit_form": ClaimEditForm.for_claim(claim),
         "merge_form": ClaimMergeForm(choices=choices),
@@ -94,10 +100,12 @@ def claim_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         services.claim_update(claim=claim, actor=request.user, expected_version=version, **fields)
     except PreconditionFailed:
         claim = selectors.claim_get(user=request.user, pk=pk)
-        # The editor's text stays in the form, now carrying the current version.
-        mine = ClaimEditForm(data={**request.POST.dict(), "version": claim.version})
+        # Both versions side by side: saving again keeps the other editor's values by default.
+        rows, same = conflicts.claim_conflict(claim=claim, base_version=version, mine=fields)
         conflict = MSG_CONFLICT.format(version=claim.version)
-        context = _claim_context(request, claim, edit_form=mine, conflict=conflict, edit_open=True)
+        context = _claim_context(
+            request, claim, conflict=conflict, conflict_rows=rows, conflict_same=same
+        )
         return render(request, "claims/claim_detail.html", context, status=412)
     except (NotFound, PermissionDenied):
         raise
@@ -209,6 +217,13 @@ def mention_create(request: AuthedRequest, pk: int) -> JsonResponse:
             return _form_error(form)
         data = form.cleaned_data
         claim = selectors.claim_get(user=request.user, pk=data["claim"]) if data["claim"] else None
+        # A new claim worded like an existing one: the reader asks first ("allow_duplicate").
+        same = None
+        if claim is None:
+            same = claim_same_wording(project=article.project, statement=data["statement"])
+        if same is not None and request.POST.get("allow_duplicate") != "1":
+            payload = duplicate_payload(same, url=same.get_absolute_url())
+            return JsonResponse({"detail": payload["detail"], "duplicate": payload}, status=409)
         mention = services.annotation_create(
             article=article,
             claim=claim,
@@ -248,6 +263,8 @@ class ReviewItem:
     text: list[tuple[str, bool]]  # the candidate passage, matched words flagged
     quote: list[tuple[str, bool]]  # the claim's first mention, matched words flagged
     signals: list[presentation.SignalRow]
+    reasons: list[review_reasons.Reason]  # the card's one line, in an editor's words
+    likely: str  # the score as a percentage
 
 
 def _proposed_text(candidate: MatchCandidate) -> str:
@@ -270,6 +287,8 @@ def _review_item(candidate: MatchCandidate, aliases: dict[str, str]) -> ReviewIt
         text=presentation.mark_matches(text, reference, aliases),
         quote=presentation.mark_matches(quote, [text], aliases),
         signals=presentation.signal_rows(candidate.signals or {}),
+        reasons=review_reasons.reasons(candidate.signals or {}),
+        likely=review_reasons.likelihood(candidate.score),
     )
 
 
@@ -277,16 +296,26 @@ def _review_item(candidate: MatchCandidate, aliases: dict[str, str]) -> ReviewIt
 def review_queue(request: AuthedRequest, slug: str) -> HttpResponse:
     project = annotation_selectors.project_get(user=request.user, slug=slug)
     aliases = presentation.comparable_aliases(selectors.alias_map(project=project))
-    items = [
-        _review_item(c, aliases) for c in selectors.review_queue(user=request.user, project=project)
-    ]
+    filters, desk = page_filters.review_filter(project=project, params=request.GET)
+    queue = selectors.review_queue(user=request.user, project=project, filters=filters)
+    items = [_review_item(c, aliases) for c in queue]
+    total = selectors.pending_candidate_count(project=project)
     context = {
         "project": project,
         "items": items,
-        "total": selectors.pending_candidate_count(project=project),
+        "total": total,
+        "matching": (
+            page_filters.pending_matching(project=project, candidates=filters)
+            if desk.active
+            else total
+        ),
+        "desk": desk,
         "can_review": has_role(request.user, project, Role.EDITOR),
     }
-    return render(request, "claims/review_queue.html", context)
+    if context["can_review"]:
+        context["recent"] = activity.recent_decisions(project=project, user=request.user)
+    status = 400 if desk.errors else 200
+    return render(request, "claims/review_queue.html", context, status=status)
 
 
 @login_required
@@ -310,6 +339,9 @@ def candidate_decide(request: AuthedRequest, pk: int) -> JsonResponse:
             "state": candidate.state,
             "label": candidate.get_state_display(),
             "mention_url": mention_url,
+            "undo_url": reverse("candidate-undo", kwargs={"pk": candidate.pk}),
+            "token": decision_token(candidate),
+            "merge_url": activity.merge_offer_url(candidate),
         }
     )
 

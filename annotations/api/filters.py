@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
@@ -16,16 +18,43 @@ from drf_spectacular.utils import extend_schema_field
 # Ids past a PostgreSQL bigint are refused as invalid input.
 from annotations.api.permissions import MAX_ID
 from annotations.models import (
+    TEXT_SEARCH_CONFIG,
     AnchorState,
     Annotation,
     AnnotationOrigin,
     Article,
+    Passage,
     ProcessingState,
     Source,
     Stance,
 )
 
 MSG_DATETIME_EMPTY = "Give a date and time (ISO 8601), or leave the parameter out."
+MSG_SEARCH_NUL = "The search contains a NUL character; type words to search for."
+# Longer searches are refused rather than sent to PostgreSQL's parser.
+SEARCH_MAX_LENGTH = 200
+
+
+class SearchField(forms.CharField):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if "\x00" in value:  # PostgreSQL refuses NUL in a query parameter
+            raise forms.ValidationError(MSG_SEARCH_NUL, code="invalid")
+
+
+class SearchFilter(filters.CharFilter):
+    """`?q=`: full-text words, web-search syntax ("exact phrase", -word, or)."""
+
+    field_class = SearchField
+
+
+def text_query(value: str) -> SearchQuery:
+    """The search the browser pages and the API share: the stemmed config of the vectors."""
+    return SearchQuery(value, search_type="websearch", config=TEXT_SEARCH_CONFIG)
 
 
 class IdField(forms.IntegerField):
@@ -90,10 +119,16 @@ class ArticleFilter(filters.FilterSet):
     language = filters.CharFilter()
     published_after, published_before = date_range("published_at", "Published")
     created_after, created_before = date_range("created_at", "Loaded")
+    q = SearchFilter(method="filter_q", label="Words in the title or text")
 
     class Meta:
         model = Article
         fields = ["project", "source", "processing_state", "language"]
+
+    def filter_q(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
+        # Passages carry the indexed vectors (GIN); titles are short enough to scan.
+        passages = Passage.objects.filter(article=OuterRef("pk"), search_vector=text_query(value))
+        return queryset.filter(Q(title__icontains=value) | Exists(passages))
 
 
 class AnnotationFilter(filters.FilterSet):

@@ -114,7 +114,13 @@ class _ArticleMetaSerializer(serializers.Serializer):
     )
     byline = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    language = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    language = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An ISO 639-1 code (“pt-BR” is kept as “pt”); detected if left out.",
+    )
 
 
 class ArticleCreateSerializer(_ArticleMetaSerializer):

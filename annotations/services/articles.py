@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from annotations.languages import MSG_LANGUAGE, detect_language, language_code
 from annotations.models import Article, ProcessingState, Project, Role, Source
 from annotations.permissions import require_role
 from annotations.services.extraction import (
@@ -63,8 +64,9 @@ def article_create(
 
     1. Check the actor may edit the project (None: a command-line or system load).
     2. Normalise newlines (offsets stay those of the text given) and refuse it if empty or already in the project (409 Conflict).
-    3. Save article and outlet in one transaction; nothing is half-saved on failure.
-    4. Queue segmentation and embedding through the outbox.
+    3. Keep the language given (as its ISO 639-1 code), else detect it from the text.
+    4. Save article and outlet in one transaction; nothing is half-saved on failure.
+    5. Queue segmentation and embedding through the outbox.
     """
     if actor is not None:
         require_role(actor, project, Role.EDITOR)
@@ -73,6 +75,9 @@ def article_create(
         raise ApplicationError(MSG_EMPTY_TEXT)
     if "\x00" in text:  # PostgreSQL text cannot store it: refuse rather than fail on save
         raise ApplicationError(MSG_NUL_TEXT)
+    code = language_code(language)
+    if language.strip() and not code:
+        raise ApplicationError(MSG_LANGUAGE.format(value=language.strip()[:40]))
     digest = content_hash(text)
     existing = Article.objects.filter(project=project, content_hash=digest).first()
     if existing is not None:
@@ -80,6 +85,7 @@ def article_create(
             MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
             extra={"article_id": existing.pk},
         )
+    code = code or detect_language(text)
     try:
         with transaction.atomic():
             article = Article(
@@ -89,7 +95,7 @@ def article_create(
                 url=url,
                 byline=byline[:500],
                 published_at=published_at,
-                language=language or "en",
+                language=code,
                 text=text,
                 content_hash=digest,
                 created_by=actor,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 from markdown_it import MarkdownIt
 
+from annotations.languages import language_code
 from common.errors import ApplicationError
 
 MSG_EMPTY = "The file {name} is empty."
@@ -144,7 +145,7 @@ def extract_html(html: str, *, name: str, url: str = "") -> ExtractedArticle:
         url=url or doc.url or "",
         outlet=doc.sitename or (doc.hostname or ""),
         published_at=_parse_published(doc.date),
-        language=doc.language or "",
+        language=language_code(doc.language or ""),
     )
 
 

@@ -219,7 +219,7 @@ def _process(article_id: int, taken: list[int]) -> dict[int, Article]:
     cut: dict[int, tuple[list[Span], list[list[tuple[int, int]]]]] = {}
     for pk in [pk for pk in taken if pk in articles]:
         try:
-            spans = split_passages(articles[pk].text)
+            spans = split_passages(articles[pk].text, articles[pk].language)
             cut[pk] = (spans, [clause_windows(span.text) for span in spans])
         except Exception as exc:
             _failed_other(pk, article_id, exc)

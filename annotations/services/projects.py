@@ -8,6 +8,9 @@ from django.utils.text import slugify
 
 from annotations.models import Membership, Project, Role
 
+# Slugs a project cannot take: they are paths of their own under /projects/.
+RESERVED_SLUGS = frozenset(["new"])
+
 
 @transaction.atomic
 def project_create(
@@ -16,7 +19,7 @@ def project_create(
     """Create a project; its creator becomes its owner."""
     base = slug or slugify(name)[:180] or "project"
     candidate, n = base, 1
-    while Project.objects.filter(slug=candidate).exists():
+    while candidate in RESERVED_SLUGS or Project.objects.filter(slug=candidate).exists():
         n += 1
         candidate = f"{base}-{n}"
     project = Project(name=name, slug=candidate, description=description)

@@ -9,8 +9,14 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
-from annotations.api.filters import IdFilter, date_range
-from annotations.models import Annotation
+from annotations.api.filters import (
+    IdFilter,
+    SearchFilter,
+    UTCDateTimeFilter,
+    date_range,
+    text_query,
+)
+from annotations.models import Annotation, Passage
 from claims.models import (
     CandidateState,
     Claim,
@@ -33,10 +39,33 @@ class ClaimFilter(filters.FilterSet):
     article = IdFilter(method="filter_article", label="Claims mentioned in this article")
     created_after, created_before = date_range("created_at", "Created")
     updated_after, updated_before = date_range("updated_at", "Changed")
+    q = SearchFilter(method="filter_q", label="Words in the statement")
+    published_after = UTCDateTimeFilter(
+        method="filter_published_after", label="Mentioned in an article published on or after"
+    )
+    published_before = UTCDateTimeFilter(
+        method="filter_published_before", label="Mentioned in an article published on or before"
+    )
 
     class Meta:
         model = Claim
         fields = ["project", "status", "kind", "origin"]
+
+    def filter_q(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        # The substring keeps half-typed words and stop-word-only searches finding something.
+        return queryset.filter(Q(search_vector=text_query(value)) | Q(statement__icontains=value))
+
+    def filter_published_after(
+        self, queryset: QuerySet[Claim], name: str, value: object
+    ) -> QuerySet[Claim]:
+        mentions = Annotation.objects.filter(claim=OuterRef("pk"), article__published_at__gte=value)
+        return queryset.filter(Exists(mentions))
+
+    def filter_published_before(
+        self, queryset: QuerySet[Claim], name: str, value: object
+    ) -> QuerySet[Claim]:
+        mentions = Annotation.objects.filter(claim=OuterRef("pk"), article__published_at__lte=value)
+        return queryset.filter(Exists(mentions))
 
     def filter_tag(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return queryset.filter(tags__contains=[value])
@@ -72,8 +101,21 @@ class CandidateFilter(filters.FilterSet):
     claim = IdFilter(field_name="claim_id")
     article = IdFilter(field_name="article_id")
     min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_min = filters.NumberFilter(field_name="score", lookup_expr="gte", label="Score from")
+    score_max = filters.NumberFilter(field_name="score", lookup_expr="lte", label="Score up to")
+    source = IdFilter(field_name="article__source_id", label="Proposed in this outlet")
+    reviewer = IdFilter(field_name="reviewer_id", label="Decided by this user")
     created_after, created_before = date_range("created_at", "Proposed")
+    q = SearchFilter(method="filter_q", label="Words in the claim or the passage")
 
     class Meta:
         model = MatchCandidate
         fields = ["project", "state", "claim", "article"]
+
+    def filter_q(
+        self, queryset: QuerySet[MatchCandidate], name: str, value: str
+    ) -> QuerySet[MatchCandidate]:
+        query = text_query(value)
+        passages = Passage.objects.filter(pk=OuterRef("passage_id"), search_vector=query)
+        claims = Claim.objects.filter(pk=OuterRef("claim_id"), search_vector=query)
+        return queryset.filter(Exists(passages) | Exists(claims))

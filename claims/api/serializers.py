@@ -68,7 +68,8 @@ class ClaimUpdateSerializer(serializers.Serializer):
 
 
 class ClaimExportRowSerializer(serializers.Serializer):
-    """One row of the claim table (JSON export; CSV and XLSX have the same columns)."""
+    """One row of the claim table (JSON export; CSV and XLSX show the labels as status and
+    kind, and the project's name instead of its id)."""
 
     id = serializers.IntegerField()
     project_id = serializers.IntegerField()
@@ -91,6 +92,9 @@ class ClaimExportRowSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    project = serializers.CharField(help_text="The project's name.")
+    status_label = serializers.CharField(help_text="The status as CSV and XLSX show it.")
+    kind_label = serializers.CharField(help_text="The kind as CSV and XLSX show it.")
 
 
 class RelationSerializer(serializers.ModelSerializer):

@@ -6,10 +6,12 @@ Thin: parse, call one claims.service or selector, render. Creating a claim here 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -42,6 +44,7 @@ from claims.api.serializers import (
     RelationCreateSerializer,
     RelationSerializer,
 )
+from claims.duplicates import claim_same_wording, duplicate_payload
 from claims.models import Claim, ClaimRelation, MatchCandidate
 from claims.services import (
     candidate_accept,
@@ -78,6 +81,21 @@ CLAIM_REVIEW_PAGE_SCHEMA = {
 }
 
 
+def _attachment(
+    content: Iterator[bytes] | IO[bytes], table: str, fmt: str
+) -> StreamingHttpResponse | FileResponse:
+    """An export as a download named after its table and the time it was made."""
+    name = f"{table}-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
+    if fmt == "xlsx":
+        return FileResponse(
+            content, as_attachment=True, filename=name, content_type=XLSX_MEDIA_TYPE
+        )
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    response = StreamingHttpResponse(content, content_type=media)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 class ClaimViewSet(
     ClaimtrackAPIMixin,
     mixins.CreateModelMixin,
@@ -95,7 +113,7 @@ class ClaimViewSet(
     write_error_codes = ("409", "412")
 
     def get_queryset(self) -> QuerySet[Claim]:
-        if self.action == "export":
+        if self.action in ("export", "export_mentions"):
             return selectors.claim_export_base(user=self.request.user)
         if self.action == "claimreviews":
             return selectors.claims_with_verdict(user=self.request.user)
@@ -134,8 +152,14 @@ class ClaimViewSet(
         project = project_for_write(request.user, request_body(request).get("project"))
         data = validated(ClaimCreateSerializer, request)
         data.pop("project")
+        same = claim_same_wording(project=project, statement=data["statement"])
         claim = claim_create(project=project, actor=request.user, **data)
-        return self._claim_response(claim.pk, status.HTTP_201_CREATED)
+        response = self._claim_response(claim.pk, status.HTTP_201_CREATED)
+        if same is not None:
+            # Created all the same (a script may mean it); the warning names the existing claim.
+            url = request.build_absolute_uri(reverse("api:claim-detail", kwargs={"pk": same.pk}))
+            response.data["warnings"] = [duplicate_payload(same, url=url)]
+        return response
 
     @extend_schema(
         request=ClaimUpdateSerializer, responses={200: ClaimSerializer}, parameters=[IF_MATCH]
@@ -182,24 +206,45 @@ class ClaimViewSet(
         claims = self.filter_queryset(self.get_queryset())
         rows = exports.export_rows(claims)
         fmt = request.accepted_renderer.format
-        name = f"claims-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
+        if fmt == "json":
+            return _attachment(exports.stream_json(rows), "claims", fmt)
         if fmt == "xlsx":
-            return FileResponse(
-                exports.write_xlsx(rows),
-                as_attachment=True,
-                filename=name,
-                content_type=XLSX_MEDIA_TYPE,
-            )
-        if fmt == "csv":
-            response = StreamingHttpResponse(
-                exports.stream_csv(rows), content_type="text/csv; charset=utf-8"
-            )
-        else:
-            response = StreamingHttpResponse(
-                exports.stream_json(rows), content_type="application/json"
-            )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+            return _attachment(exports.write_xlsx(exports.labelled(rows)), "claims", fmt)
+        return _attachment(exports.stream_csv(exports.labelled(rows)), "claims", fmt)
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One row per mention: claim_id, claim, status, outlet, date, "
+                "quote (the mention's own words), link (the article).",
+            ),
+            (200, XLSX_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The same as an Excel workbook."
+            ),
+        },
+        filters=True,
+        description="The mentions of the claims the claim table would hold, one row each; "
+        "`?format=csv|xlsx`.",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export/mentions",
+        url_name="export-mentions",
+        pagination_class=None,
+        renderer_classes=[CSVRenderer, XLSXRenderer],
+    )
+    def export_mentions(self, request: Request) -> StreamingHttpResponse | FileResponse:
+        claims = self.filter_queryset(self.get_queryset())
+        # The reader's address of article 0, minus the "0/": rows append their article id.
+        reader_base = request.build_absolute_uri(reverse("article-read", args=[0]))[:-2]
+        rows = exports.mention_rows(claims, reader_base=reader_base)
+        columns = exports.MENTION_COLUMNS
+        if request.accepted_renderer.format == "xlsx":
+            workbook = exports.write_xlsx(rows, columns, title="Mentions")
+            return _attachment(workbook, "mentions", "xlsx")
+        return _attachment(exports.stream_csv(rows, columns), "mentions", "csv")
 
     @extend_schema(
         responses={(200, "application/ld+json"): OpenApiResponse(CLAIM_REVIEW_SCHEMA)},

@@ -23,7 +23,7 @@ from django.db.models import Max, Q, QuerySet
 
 from annotations.models import EMBEDDING_DIM, Article, Passage, ProcessingState
 from annotations.services.embeddings import embed, embed_with_windows
-from claims.matching.normalizers import AliasTable, discover_aliases, fold, words
+from claims.matching.normalizers import ENGLISH, AliasTable, discover_aliases, fold, words
 from claims.matching.signals import TextProfile, Vocabulary, lexical_terms
 from claims.models import Alias
 
@@ -73,6 +73,8 @@ class _ArticleStats:
     # The article's words as hashes (_tokens): which alias variants it may name, so a change
     # of the alias table recounts only the articles it can change (_realias).
     tokens: np.ndarray = field(default_factory=_no_tokens)
+    # Its language (Article.language): which normalisers its passages are counted with.
+    language: str = ENGLISH
 
 
 @dataclass
@@ -94,21 +96,30 @@ class ProjectContext:
     # The alias pairs the counted articles declare, with how many declare each: kept as
     # articles come and go, so a sync need not walk every article of a large archive.
     discovered: Counter[tuple[str, str]] = field(default_factory=Counter)
-    _profiles: dict[str, tuple[int, TextProfile]] = field(default_factory=dict)
+    # The counted articles per language; the commonest is the vocabulary's (Vocabulary.language).
+    languages: Counter[str] = field(default_factory=Counter)
+    _profiles: dict[tuple[str, str], tuple[int, TextProfile]] = field(default_factory=dict)
     # Claim queries built with this context (queries.claim_queries), by claim, wording and
     # alias-table version: every new article is matched against the same claims.
     queries: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
-    def profile(self, text: str) -> TextProfile:
-        """A text's profile; it depends on the alias table only, so it outlives new articles."""
-        cached = self._profiles.get(text)
+    def profile(self, text: str, language: str | None = None) -> TextProfile:
+        """A text's profile in `language` (None: the project's main language); it depends on
+        the alias table only, so it outlives new articles."""
+        key = (text, language or self.vocab.language)
+        cached = self._profiles.get(key)
         if cached is not None and cached[0] == self.aliases_version:
             return cached[1]
         if len(self._profiles) > PROFILE_CACHE_SIZE:
             self._profiles.clear()
-        built = TextProfile.build(text, self.vocab)
-        self._profiles[text] = (self.aliases_version, built)
+        built = TextProfile.build(text, self.vocab, key[1])
+        self._profiles[key] = (self.aliases_version, built)
         return built
+
+    def language_of(self, article_id: int) -> str:
+        """The language of a counted article; the project's main one for any other."""
+        stats = self.articles.get(article_id)
+        return stats.language if stats is not None else self.vocab.language
 
 
 _contexts: dict[int, ProjectContext] = {}
@@ -175,8 +186,10 @@ def project_context(
 
 
 def _stamp_rows(articles: QuerySet[Article]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for pk, processed_at, revision in articles.values_list("pk", "processed_at", "revision"):
-        yield pk, (processed_at, revision)
+    """(processed_at, revision, language) by article: the language last, where _sync reads it."""
+    rows = articles.values_list("pk", "processed_at", "revision", "language")
+    for pk, processed_at, revision, language in rows:
+        yield pk, (processed_at, revision, language)
 
 
 def _delta(
@@ -229,6 +242,7 @@ def _sync(
     for pk in changed:
         stats = context.articles.pop(pk)
         context.discovered.subtract(stats.aliases)
+        context.languages[stats.language] -= 1
         vocab.df.subtract(stats.df)
         vocab.n_docs -= stats.n_docs
     texts = _passage_texts(added)
@@ -238,8 +252,12 @@ def _sync(
             if context.discover
             else []
         )
-        context.articles[pk] = _ArticleStats(stamps[pk], Counter(), 0, set(), found)
+        language = stamps[pk][-1]
+        context.articles[pk] = _ArticleStats(
+            stamps[pk], Counter(), 0, set(), found, language=language
+        )
         context.discovered.update(found)
+        context.languages[language] += 1
     if not context.ready:
         _rebuild(context, texts)
         # A large project's counts are hundreds of thousands of long-lived objects: out of
@@ -253,6 +271,8 @@ def _sync(
         for pk in added:
             _count(context, context.articles[pk], texts[pk])
         vocab.changed()
+    main = [lang for lang, count in context.languages.most_common(1) if count > 0]
+    context.vocab.language = main[0] if main else ENGLISH
     context.ready = True
 
 
@@ -283,7 +303,7 @@ def _count(context: ProjectContext, stats: _ArticleStats, texts: list[str]) -> N
     vocab = context.vocab
     folded_texts = [fold(text) for text in texts]
     for folded in folded_texts:
-        stats.df.update(set(lexical_terms(folded, vocab.aliases)))
+        stats.df.update(set(lexical_terms(folded, vocab.aliases, stats.language)))
         stats.lower_words.update(w.lower() for w in words(folded) if w.islower())
     stats.tokens = _tokens("\n".join(folded_texts))
     stats.n_docs = len(texts)

@@ -8,7 +8,7 @@ canonical names.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -63,7 +63,7 @@ class PassageUnit:
     def profile(self) -> TextProfile:
         # A unit lives for one matching run, under one alias table: kept, not looked up again
         # for each of the hundreds of claim wordings it is compared with.
-        return self.context.profile(self.text)
+        return self.context.profile(self.text, self.context.language_of(self.article_id))
 
 
 def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
@@ -100,13 +100,14 @@ def claim_queries(statements: dict[int, str], context: ProjectContext) -> dict[i
         .values_list("pk", "claim_id", "article_id", "start", "end", "exact")
     ):
         mentions[claim_id].append((pk, article_id, start, end, exact))
+    languages = {pk: _wording_languages(mentions[pk], context) for pk in statements}
     keys = {
-        pk: (context.aliases_version, pk, statement, tuple(mentions[pk]))
+        pk: (context.aliases_version, pk, statement, tuple(mentions[pk]), languages[pk])
         for pk, statement in statements.items()
     }
     queries = {pk: context.queries[key] for pk, key in keys.items() if key in context.queries}
     fresh = _build_queries(
-        {pk: s for pk, s in statements.items() if pk not in queries}, mentions, context
+        {pk: s for pk, s in statements.items() if pk not in queries}, mentions, languages, context
     )
     if len(context.queries) + len(fresh) > QUERY_CACHE_SIZE:
         context.queries.clear()
@@ -116,19 +117,31 @@ def claim_queries(statements: dict[int, str], context: ProjectContext) -> dict[i
     return queries
 
 
+def _wording_languages(
+    mentions: list[tuple[int, int, int, int, str]], context: ProjectContext
+) -> tuple[str, ...]:
+    """The language of the statement, then of each mention (its article's). The statement is
+    taken to be in the language most of its mentions are in (the project's main one when it
+    has none): the editor words it beside the text it marked."""
+    own = [context.language_of(article_id) for _, article_id, *_ in mentions]
+    statement = Counter(own).most_common(1)[0][0] if own else context.vocab.language
+    return (statement, *own)
+
+
 def _build_queries(
     statements: dict[int, str],
     mentions: dict[int, list[tuple[int, int, int, int, str]]],
+    languages: dict[int, tuple[str, ...]],
     context: ProjectContext,
 ) -> dict[int, ClaimQuery]:
-    wordings: dict[int, list[tuple[str, str]]] = {}
+    wordings: dict[int, list[tuple[str, str, str]]] = {}
     for pk, statement in statements.items():
-        items = [("statement", statement)]
-        for mention_pk, *_, exact in mentions[pk]:
-            if exact not in {t for _, t in items} and len(items) <= MAX_MENTION_QUERIES:
-                items.append((f"mention {mention_pk}", exact))
+        items = [("statement", statement, languages[pk][0])]
+        for (mention_pk, *_, exact), language in zip(mentions[pk], languages[pk][1:], strict=True):
+            if exact not in {t for _, t, _ in items} and len(items) <= MAX_MENTION_QUERIES:
+                items.append((f"mention {mention_pk}", exact, language))
         wordings[pk] = items
-    vectors = embed_texts([text for items in wordings.values() for _, text in items], context)
+    vectors = embed_texts([text for items in wordings.values() for _, text, _ in items], context)
     queries: dict[int, ClaimQuery] = {}
     offset = 0
     for pk, items in wordings.items():
@@ -137,10 +150,10 @@ def _build_queries(
             marked[article_id].append((start, end))
         queries[pk] = ClaimQuery(
             claim_id=pk,
-            labels=[label for label, _ in items],
-            texts=[text for _, text in items],
+            labels=[label for label, _, _ in items],
+            texts=[text for _, text, _ in items],
             vectors=vectors[offset : offset + len(items)],
-            profiles=[context.profile(text) for _, text in items],
+            profiles=[context.profile(text, language) for _, text, language in items],
             marked=dict(marked),
         )
         offset += len(items)

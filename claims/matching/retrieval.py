@@ -115,6 +115,9 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
     shared words are asked for instead, and the rarest words are kept to at most MAX_GROUPS
     groups.
     """
+    # English function words are left out whatever the article's language: the search vectors
+    # use the english configuration, which drops most of them (a pair holding one would match
+    # as the other word alone).
     terms = [t for t in _TERM.findall(fold(text).lower()) if t not in STOPWORDS]
     terms = list(dict.fromkeys(terms))
     if vocab is not None:
@@ -148,7 +151,7 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
 def _document_frequency(word: str, vocab: Vocabulary) -> int:
     """Passages of the project with the word, as the vocabulary counts it (number words are
     counted as digits there)."""
-    terms = lexical_terms(word, AliasTable()) or [stem(word)]
+    terms = lexical_terms(word, AliasTable(), vocab.language) or [stem(word, vocab.language)]
     return vocab.df.get(terms[0], 0)
 
 

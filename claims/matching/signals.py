@@ -16,9 +16,9 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from claims.matching.normalizers import (
+    ENGLISH,
     NEGATIONS,
     SCALES,
-    STOPWORDS,
     TENS,
     TITLES,
     UNITS,
@@ -30,6 +30,7 @@ from claims.matching.normalizers import (
     extract_dates,
     extract_quantities,
     fold,
+    function_words,
     name_similarity,
     quotes,
     stem,
@@ -46,6 +47,9 @@ class Vocabulary:
     n_docs: int = 0
     lower_words: set[str] = field(default_factory=set)
     aliases: AliasTable = field(default_factory=AliasTable)
+    # The project's main language (ISO 639-1): texts of no known article, such as a claim's
+    # statement with no mention yet, are profiled in it.
+    language: str = ENGLISH
 
     # Bumped on every change; caches of profiles built with this vocabulary compare it.
     version: int = 0
@@ -59,9 +63,10 @@ class Vocabulary:
         return value
 
     def add_document(self, text: str, *, sign: int = 1) -> None:
-        """Count a passage (sign=-1: uncount it; its lower-case words stay known)."""
+        """Count a passage of the vocabulary's language (sign=-1: uncount it; its lower-case
+        words stay known)."""
         folded = fold(text)
-        for term in set(lexical_terms(folded, self.aliases)):
+        for term in set(lexical_terms(folded, self.aliases, self.language)):
             self.df[term] += sign
         if sign > 0:
             self.lower_words.update(w.lower() for w in words(folded) if w.islower())
@@ -73,19 +78,22 @@ class Vocabulary:
         self.version += 1
 
 
-def lexical_terms(folded: str, aliases: AliasTable) -> list[str]:
-    """Stemmed content words; number words become digits so "seven" == "7"."""
+def lexical_terms(folded: str, aliases: AliasTable, language: str = ENGLISH) -> list[str]:
+    """Stemmed content words; number words become digits so "seven" == "7". In a language
+    other than English: every word, lower-cased (the lists and stemmer are English)."""
+    english = language == ENGLISH
+    skipped = function_words(language)
     terms: list[str] = []
     for word in words(aliases.normalise(folded)):
         low = word.lower()
-        if low in UNITS:
+        if english and low in UNITS:
             terms.append(str(UNITS[low]))
-        elif low in TENS:
+        elif english and low in TENS:
             terms.append(str(TENS[low]))
-        elif low in SCALES or (low in STOPWORDS and low not in NEGATIONS):
+        elif (english and low in SCALES) or (low in skipped and low not in NEGATIONS):
             continue
         else:
-            terms.append(stem(low))
+            terms.append(stem(low, language))
     return terms
 
 
@@ -108,20 +116,23 @@ class TextProfile:
     _bound: tuple[int, list[tuple[str, float, bool, float]], float] | None = field(
         default=None, repr=False
     )
+    # ISO 639-1: which normalisers apply (number words, months, stemmer: English only).
+    language: str = ENGLISH
 
     @classmethod
-    def build(cls, text: str, vocab: Vocabulary) -> TextProfile:
-        """Profile of `text` with the vocabulary's aliases applied."""
+    def build(cls, text: str, vocab: Vocabulary, language: str = ENGLISH) -> TextProfile:
+        """Profile of `text` in `language` with the vocabulary's aliases applied."""
         folded = vocab.aliases.normalise(fold(text))
         return cls(
             text=folded,
-            terms=Counter(lexical_terms(folded, AliasTable())),
-            capitalised=actors(folded),
+            terms=Counter(lexical_terms(folded, AliasTable(), language)),
+            capitalised=actors(folded, language=language),
+            language=language,
         )
 
     @cached_property
     def _dates_and_spans(self) -> tuple[list[DateRef], list[tuple[int, int]]]:
-        return extract_dates(self.text)
+        return extract_dates(self.text, self.language)
 
     @property
     def dates(self) -> list[DateRef]:
@@ -129,7 +140,7 @@ class TextProfile:
 
     @cached_property
     def quantities(self) -> list[Quantity]:
-        return extract_quantities(self.text, skip=self._dates_and_spans[1])
+        return extract_quantities(self.text, skip=self._dates_and_spans[1], language=self.language)
 
     @cached_property
     def quotes(self) -> list[str]:
@@ -138,7 +149,7 @@ class TextProfile:
     @cached_property
     def surface(self) -> dict[str, str]:
         """A stem's first surface form in the text, to show "invited" rather than "invit"."""
-        return {stem(w.lower()): w.lower() for w in reversed(words(self.text))}
+        return {stem(w.lower(), self.language): w.lower() for w in reversed(words(self.text))}
 
     def actors(self, vocab: Vocabulary) -> list[tuple[str, ...]]:
         return self._named(vocab)[0]
@@ -165,12 +176,13 @@ class TextProfile:
         in one pass that also gives weight()."""
         if self._bound is None or self._bound[0] != vocab.version:
             names = self.name_terms(vocab)
+            titles = _title_stems(self.language)
             rows = []
             total = content = 0.0
             for t in self.terms:
                 idf = vocab.idf(t)
                 weight = idf / names.get(t, 1)  # as _term_weight
-                is_content = t not in names and t not in _TITLE_STEMS
+                is_content = t not in names and t not in titles
                 rows.append((t, weight, t in names, idf if is_content else 0.0))
                 total += weight
                 if is_content:
@@ -193,7 +205,7 @@ class TextProfile:
             terms: dict[str, int] = {}
             for run in named:
                 for token in run:
-                    term = stem(token)
+                    term = stem(token, self.language)
                     terms[term] = min(terms.get(term, len(run)), len(run))
             self._names = (vocab.version, named, terms)
         return self._names[1], self._names[2]
@@ -210,6 +222,11 @@ def semantic(query_vector: Any, passage_vector: Any) -> float:
 
 # A title ("president", "minister") says who is named, not what is said.
 _TITLE_STEMS = frozenset(stem(t) for t in TITLES)
+
+
+def _title_stems(language: str) -> frozenset[str]:
+    """The title stems a text's words are checked against: English titles in English only."""
+    return _TITLE_STEMS if language == ENGLISH else frozenset()
 
 
 def _term_weight(term: str, names: dict[str, int], vocab: Vocabulary) -> float:
@@ -247,7 +264,8 @@ def lexical(query: TextProfile, passage: TextProfile, vocab: Vocabulary) -> dict
     # The same words without the names and titles: what is said, not who is named (the
     # actors signal covers names); same people saying something else is the commonest near
     # miss in news.
-    content = [t for t in query.terms if t not in query_names and t not in _TITLE_STEMS]
+    titles = _title_stems(query.language)
+    content = [t for t in query.terms if t not in query_names and t not in titles]
     c_weight = sum(vocab.idf(t) for t in content)
     c_shared = sum(vocab.idf(t) * matched.get(t, 0.0) for t in content)
     top = [passage.surface.get(t, t) for t in sorted(matched, key=lambda t: -vocab.idf(t))[:8]]

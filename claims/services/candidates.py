@@ -27,6 +27,10 @@ def _decide(candidate: MatchCandidate, state: CandidateState, actor: User | None
         current = MatchCandidate.objects.get(pk=candidate.pk)
         raise Conflict(MSG_ALREADY_DECIDED.format(state=current.get_state_display().lower()))
     candidate.refresh_from_db()
+    # The guarded update bypasses simple_history; this save records the decision and who made
+    # it, which the claim page's history and the undo read.
+    candidate._history_user = actor  # type: ignore[attr-defined]
+    candidate.save(update_fields=["updated_at"])
     return candidate
 
 

@@ -161,6 +161,7 @@
   const attachButton = document.getElementById("mark-attach");
   let pending = null; // the span the popover marks: {start, end, exact}
   let statementEdited = false;
+  let returnTo = null; // what had focus when the panel opened: it gets focus back on close
 
   function textIsIntact() {
     const container = textEl();
@@ -200,6 +201,7 @@
       return;
     }
     const sameSpan = pending && pending.start === span.start && pending.end === span.end;
+    if (popover.hidden) returnTo = document.activeElement;
     pending = span;
     quoteEl.textContent = span.exact;
     if (!sameSpan && popover.hidden) document.getElementById("mark-stance").selectedIndex = 0;
@@ -219,6 +221,44 @@
     pending = null;
     statementEdited = false;
     showError("");
+  }
+
+  /* Close and give focus back to where it was (the text, if that is gone or was nothing). */
+  function closeAndReturn() {
+    const back = returnTo;
+    close();
+    returnTo = null;
+    if (back && back !== document.body && document.contains(back)) back.focus();
+    else if (textEl()) textEl().focus();
+  }
+
+  /* ---- Focus trap: while the panel is open, Tab cycles through its controls. ---------- */
+
+  const FOCUSABLE = "button, select, textarea, input:not([type=hidden]), a[href], [tabindex]";
+
+  function panelControls() {
+    return Array.from(popover.querySelectorAll(FOCUSABLE)).filter(
+      (el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0
+    );
+  }
+
+  function trapTab(event) {
+    const controls = panelControls();
+    if (!controls.length) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    const active = document.activeElement;
+    if (!popover.contains(active)) {
+      // From the text (or anywhere) the panel's controls come next, forwards from the first.
+      (event.shiftKey ? last : first).focus();
+    } else if (event.shiftKey && active === first) {
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      first.focus();
+    } else {
+      return;
+    }
+    event.preventDefault();
   }
 
   function selectTab(name) {
@@ -245,6 +285,30 @@
         if (!statementEdited) close();
       }
     }, 0);
+  });
+
+  /* Touch selections (long press, drag handles) end with no mouseup: open the panel once the
+   * selection has settled. A mouse drag in progress waits for its mouseup instead. */
+  const SELECTION_SETTLE_MS = 300;
+  let selectionTimer = null;
+  let mouseHeld = false;
+  document.addEventListener("pointerdown", (event) => {
+    if (event.pointerType === "mouse") mouseHeld = true;
+  });
+  document.addEventListener("pointerup", () => {
+    mouseHeld = false;
+  });
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(selectionTimer);
+    selectionTimer = setTimeout(() => {
+      if (mouseHeld || popover.contains(document.activeElement)) return;
+      const span = selectionOffsets();
+      if (!span) return;
+      if (!popover.hidden && pending && pending.start === span.start && pending.end === span.end) {
+        return;
+      }
+      openFromSelection(false);
+    }, SELECTION_SETTLE_MS);
   });
 
   /* Keyboard selection: arrows move a caret in the text, Shift+arrows extend the selection,
@@ -275,8 +339,11 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !popover.hidden) {
-      close();
-      if (textEl()) textEl().focus();
+      closeAndReturn();
+      return;
+    }
+    if (event.key === "Tab" && !popover.hidden) {
+      trapTab(event);
       return;
     }
     if (event.target !== textEl()) return;
@@ -304,7 +371,7 @@
     }
   });
   popover.addEventListener("click", (event) => {
-    if (event.target.closest("[data-action=close]")) close();
+    if (event.target.closest("[data-action=close]")) closeAndReturn();
     const tab = event.target.closest("[role=tab]");
     if (tab) selectTab(tab.dataset.tab);
   });
@@ -320,6 +387,28 @@
     }
   }
 
+  // The server found a claim worded the same way: link it, and let the editor attach the span
+  // to it or create the new claim anyway. Built with textContent: the wording is untrusted.
+  function showDuplicate(duplicate, fields) {
+    showError(duplicate.detail + " ");
+    const link = document.createElement("a");
+    link.href = duplicate.url;
+    link.textContent = "“" + duplicate.statement + "”";
+    link.target = "_blank";
+    const useIt = document.createElement("button");
+    useIt.type = "button";
+    useIt.className = "primary";
+    useIt.id = "mark-use-existing";
+    useIt.textContent = "Use the existing claim";
+    useIt.addEventListener("click", () => save({ claim: duplicate.existing_claim }));
+    const anyway = document.createElement("button");
+    anyway.type = "button";
+    anyway.id = "mark-create-anyway";
+    anyway.textContent = "Create a new claim anyway";
+    anyway.addEventListener("click", () => save(Object.assign({}, fields, { allow_duplicate: "1" })));
+    errorEl.append(link, " ", useIt, " ", anyway);
+  }
+
   async function save(fields) {
     if (!pending) return;
     showError("");
@@ -328,6 +417,10 @@
       reader.dataset.mentionUrl,
       Object.assign({ stance: stance }, pending, fields)
     );
+    if (!result.ok && result.data.duplicate) {
+      showDuplicate(result.data.duplicate, fields);
+      return;
+    }
     if (!result.ok) {
       showError(result.data.detail || "The claim could not be saved.");
       return;
@@ -336,6 +429,8 @@
     close();
     window.getSelection().removeAllRanges();
     await refreshMarks();
+    returnTo = null;
+    if (textEl()) textEl().focus({ preventScroll: true }); // the swapped-in text, where it was
     flashMention(String(mention.id));
     CT.toast("Marked: " + mention.claim.statement, "ok", {
       href: mention.claim.url,

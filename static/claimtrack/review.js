@@ -63,6 +63,33 @@
     else document.getElementById("queue-done").hidden = false;
   }
 
+  // After a decision: an Undo button (the server refuses it if someone decided again since)
+  // and, for an accepted "same as", the offer to merge the two claims.
+  function offerUndo(item, data) {
+    const outcome = item.querySelector(".outcome");
+    if (data.merge_url) {
+      const merge = document.createElement("a");
+      merge.href = data.merge_url;
+      merge.textContent = "Merge the two claims…";
+      outcome.append(" ", merge);
+    }
+    if (!data.undo_url) return;
+    const undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "link undo";
+    undo.textContent = "Undo";
+    undo.addEventListener("click", async () => {
+      undo.disabled = true;
+      const result = await CT.post(data.undo_url, { token: data.token });
+      if (result.ok) location.reload();
+      else {
+        undo.disabled = false;
+        CT.toast(result.data.detail || "Could not undo the decision.", "error");
+      }
+    });
+    outcome.append(" ", undo);
+  }
+
   async function decide(item, decision) {
     if (!item || !canReview || item.classList.contains("decided") || item.dataset.busy) return;
     item.dataset.busy = "1";
@@ -72,6 +99,7 @@
     item.classList.remove("busy");
     if (result.ok) {
       settle(item, OUTCOME[result.data.state] || result.data.label, result.data.state, result.data.mention_url);
+      offerUndo(item, result.data);
     } else if (result.status === 409) {
       settle(item, result.data.detail, "taken");
     } else {

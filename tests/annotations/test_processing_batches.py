@@ -165,10 +165,10 @@ def test_an_error_in_another_article_marks_that_one_failed_only(project, monkeyp
     own, bad, fine = _load(project)
     split = processing.split_passages
 
-    def picky(text: str):  # type: ignore[no-untyped-def]
+    def picky(text: str, language: str = "en"):  # type: ignore[no-untyped-def]
         if text == TEXTS[1]:
             raise ValueError("cannot split this one")
-        return split(text)
+        return split(text, language)
 
     monkeypatch.setattr(processing, "split_passages", picky)
     processed = article_process(article_id=own)

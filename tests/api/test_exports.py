@@ -66,7 +66,9 @@ def body(response) -> bytes:
 
 
 def csv_rows(response) -> dict[int, dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(body(response).decode("utf-8")))
+    content = body(response)
+    assert content.startswith("\ufeff".encode())  # the BOM Excel needs to read UTF-8
+    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
     return {int(row["id"]): row for row in reader}
 
 
@@ -78,16 +80,20 @@ def test_csv_has_one_row_per_claim_with_outlets_dates_and_quotes(client_for, tab
     assert set(rows) == {table["tracked"].pk, table["lonely"].pk, table["formula"].pk}
     tracked = rows[table["tracked"].pk]
     assert tracked["statement"] == "The bridge takes three years."
-    assert (tracked["status"], tracked["kind"]) == ("true", "fact")
+    assert (tracked["status"], tracked["kind"]) == ("True", "Statement of fact")
+    assert tracked["project"] == table["tracked"].project.name
+    assert "project_id" not in tracked
     assert (tracked["source_count"], tracked["mention_count"], tracked["article_count"]) == (
         "2",
         "2",
         "2",
     )
     assert tracked["outlets"] == "Gazette; Herald"
-    assert tracked["first_appearance"] == "2024-01-05T08:00:00+00:00"
+    assert tracked["first_appearance"] == "2024-01-05T08:00:00Z"
     # The undated article counts from when it was loaded (today), so it appears last.
-    assert dt.datetime.fromisoformat(tracked["last_appearance"]) == table["undated"].created_at
+    loaded = table["undated"].created_at.replace(microsecond=0)
+    assert dt.datetime.fromisoformat(tracked["last_appearance"]) == loaded
+    assert "." not in tracked["created_at"]  # to the second, no microseconds
     assert tracked["quotes"].split("\n") == ["the bridge will take three years"] * 2
     lonely = rows[table["lonely"].pk]
     assert (lonely["source_count"], lonely["outlets"], lonely["quotes"]) == ("0", "", "")
@@ -127,6 +133,10 @@ def test_json_export_is_a_list_of_rows_with_lists_kept(client_for, table) -> Non
     assert tracked["outlets"] == ["Gazette", "Herald"]
     assert tracked["quotes"] == ["the bridge will take three years"] * 2
     assert tracked["first_appearance"] == "2024-01-05T08:00:00Z"
+    assert (tracked["status"], tracked["status_label"]) == ("true", "True")
+    assert rows[table["lonely"].pk]["kind_label"] == "Opinion"
+    assert tracked["project"] == table["tracked"].project.name
+    assert tracked["created_at"].endswith("Z") and "." not in tracked["created_at"]
     assert rows[table["lonely"].pk]["first_appearance"] is None
 
 

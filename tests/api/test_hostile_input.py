@@ -25,11 +25,15 @@ def test_url_with_a_port_out_of_range_is_a_400_in_the_api(client_for, project) -
     assert not Article.objects.exists()
 
 
-def test_url_with_a_port_out_of_range_is_a_400_in_the_form(client, editor, project) -> None:
+def test_url_with_a_port_out_of_range_is_refused_in_the_form(client, editor, project) -> None:
     client.force_login(editor)
-    response = client.post(f"/projects/{project.slug}/articles/add/", {"url": PORT_OUT_OF_RANGE})
-    assert response.status_code == 400
+    url = f"/projects/{project.slug}/articles/add/"
+    response = client.post(url, {"url": PORT_OUT_OF_RANGE}, follow=True)
+    # Post/redirect/get: the refusal is shown on the project page, not on the POST URL.
+    assert response.redirect_chain and response.redirect_chain[-1][1] == 302
+    assert response.status_code == 200
     assert "is not an http(s) address" in response.content.decode()
+    assert not Article.objects.exists()
 
 
 def test_nul_byte_after_the_sniffed_head_is_refused_in_the_api(client_for, project) -> None:
@@ -46,8 +50,8 @@ def test_nul_byte_after_the_sniffed_head_is_refused_in_the_api(client_for, proje
 def test_nul_byte_after_the_sniffed_head_is_refused_in_the_form(client, editor, project) -> None:
     client.force_login(editor)
     upload = SimpleUploadedFile("late.txt", LATE_NUL, content_type="text/plain")
-    response = client.post(f"/projects/{project.slug}/articles/add/", {"file": upload})
-    assert response.status_code == 400
+    response = client.post(f"/projects/{project.slug}/articles/add/", {"file": upload}, follow=True)
+    assert response.redirect_chain and response.redirect_chain[-1][1] == 302
     assert "is not text" in response.content.decode()
     assert not Article.objects.exists()
 

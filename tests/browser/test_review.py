@@ -93,7 +93,11 @@ def test_editor_accepts_and_rejects_proposals_with_the_keyboard(
         assert hint.replace("\n", " ") in shortcuts.replace("\n", " ")
     first_text = items.first.locator(".review-target blockquote")
     assert first_text.locator("mark").all_inner_texts()[:2] == ["battle", "Artyomovsk"]
-    assert items.first.locator(".signal.negative").inner_text() == "numbers missing: seven months"
+    # The card says it in words; the matcher's chips wait behind "why?".
+    assert items.first.locator(".reason.negative").inner_text() == "does not mention seven months"
+    chip = items.first.locator(".signal.negative")
+    assert not chip.is_visible()
+    assert chip.text_content() == "numbers missing: seven months"
     screenshot(page, "review-queue")
 
     page.keyboard.press("j")

@@ -3,6 +3,8 @@
 Everything here is language knowledge (number words, month names, English function words,
 honorifics), never knowledge of a story: aliases come from the editable `Alias` table or from
 the articles themselves ("X, known as Y"), and misspellings are found by string similarity.
+The word lists and the stemmer are English and apply to English texts only (`ENGLISH`); a text
+of another language is compared by its plain words, digits and ISO dates.
 Texts are folded to ASCII with Unidecode first so "Dvořák"/"Dvorak", curly quotes and
 dashes compare as plain characters.
 """
@@ -33,16 +35,19 @@ from claims.matching.normalizers.numbers import (
     extract_quantities,
 )
 from claims.matching.normalizers.text import (
+    ENGLISH,
     NEGATIONS,
     STOPWORDS,
     TITLES,
     fold,
+    function_words,
     quotes,
     stem,
     words,
 )
 
 __all__ = [
+    "ENGLISH",
     "MEASURES",
     "MONTHS",
     "NAME_VARIANT_SIMILARITY",
@@ -64,6 +69,7 @@ __all__ = [
     "extract_dates",
     "extract_quantities",
     "fold",
+    "function_words",
     "name_similarity",
     "quotes",
     "stem",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from claims.matching.normalizers.text import _wordset
+from claims.matching.normalizers.text import ENGLISH, _wordset
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -42,13 +42,18 @@ _DATE_PATTERNS = [
     (re.compile(r"\b(?:in|since|until|by|from|during|of|before|after|early|late|mid-?)\s+(1[89]\d{2}|20\d{2})\b"), ("y",)),
     (re.compile(r"\b(1[89]\d{2}|20\d{2})\b(?!\s*(?:%|percent|[a-z]{3,}s\b))"), ("y",)),
 ]  # fmt: skip
+# The patterns without English words (month names, prepositions): ISO dates and bare years.
+_NEUTRAL_PATTERNS = [_DATE_PATTERNS[0], _DATE_PATTERNS[-1]]
 
 
-def extract_dates(folded: str) -> tuple[list[DateRef], list[tuple[int, int]]]:
-    """Dates (year, month, day; any part may be missing) and the spans they cover."""
+def extract_dates(
+    folded: str, language: str = ENGLISH
+) -> tuple[list[DateRef], list[tuple[int, int]]]:
+    """Dates (year, month, day; any part may be missing) and the spans they cover. Month names
+    are English: a text of another language gives its ISO dates and years only."""
     found: list[DateRef] = []
     spans: list[tuple[int, int]] = []
-    for pattern, order in _DATE_PATTERNS:
+    for pattern, order in _DATE_PATTERNS if language == ENGLISH else _NEUTRAL_PATTERNS:
         for m in pattern.finditer(folded):
             if any(a < m.end() and m.start() < b for a, b in spans):
                 continue

@@ -14,7 +14,7 @@ from functools import lru_cache
 from rapidfuzz.distance import JaroWinkler
 
 from claims.matching.normalizers.dates import MONTHS, WEEKDAYS
-from claims.matching.normalizers.text import _WORD, NEGATIONS, STOPWORDS, TITLES, fold
+from claims.matching.normalizers.text import _WORD, ENGLISH, NEGATIONS, STOPWORDS, TITLES, fold
 
 _ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
 _KNOWN_AS = re.compile(
@@ -26,16 +26,23 @@ _PAREN_ALIAS = re.compile(
 )
 
 
+# Languages that capitalise every noun: a capitalised word there is no sign of a name.
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+
+
 def actors(
-    folded: str, *, common: frozenset[str] | set[str] = frozenset()
+    folded: str, *, common: frozenset[str] | set[str] = frozenset(), language: str = ENGLISH
 ) -> list[tuple[str, ...]]:
-    """Named actors: runs of capitalised name tokens ("Anna Kowalski"), lowercased.
+    """Named actors: runs of capitalised name tokens ("Anna Kowalski"), lowercased; none in a
+    language that capitalises its nouns (NOUNS_CAPITALISED).
 
     A capitalised word is left out if it is a function word, a title, a month or weekday, or a
     word the project's texts also use in lower case (then it is an ordinary word that merely
     opens a sentence or a heading: "Western", "Analysts"). A title between names does not end
     the run: "Norvian Prime Minister Anna Kowalski" is one actor, ("norvian", "anna", "kowalski").
     """
+    if language in NOUNS_CAPITALISED:
+        return []
     text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), folded)
     found: list[tuple[str, ...]] = []
     run: list[str] = []

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from claims.matching.normalizers.text import STOPWORDS, _wordset
+from claims.matching.normalizers.text import ENGLISH, STOPWORDS, _wordset
 
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -94,9 +94,13 @@ def _word_number(tokens: list[str], i: int) -> tuple[float, int] | None:
     return (total + current, j - i) if seen else None
 
 
-def extract_quantities(folded: str, *, skip: Iterable[tuple[int, int]] = ()) -> list[Quantity]:
-    """Numbers written in digits or words, with the unit after them; date spans are skipped."""
+def extract_quantities(
+    folded: str, *, skip: Iterable[tuple[int, int]] = (), language: str = ENGLISH
+) -> list[Quantity]:
+    """Numbers written in digits or words, with the unit after them; date spans are skipped.
+    Number words are English: in a text of another language only digits count."""
     spans = list(skip)
+    english = language == ENGLISH
     matches = list(_NUM_TOKEN.finditer(folded))
     if spans:  # most texts have no date: no per-token test then
         matches = [m for m in matches if not any(a <= m.start() < b for a, b in spans)]
@@ -120,9 +124,9 @@ def extract_quantities(folded: str, *, skip: Iterable[tuple[int, int]] = ()) -> 
             if i + 1 < len(tokens) and tokens[i + 1].lower() in SCALES:
                 value *= SCALES[tokens[i + 1].lower()]
                 used = 2
-        elif low in ORDINALS:
+        elif english and low in ORDINALS:
             value, ordinal = float(ORDINALS[low]), True
-        elif low in UNITS or low in TENS:
+        elif english and (low in UNITS or low in TENS):
             parsed = _word_number(tokens, i)
             if parsed:
                 value, used = parsed

@@ -12,6 +12,12 @@ def _wordset(spaced: str) -> frozenset[str]:
     return frozenset(spaced.split())
 
 
+# The word lists and the suffix stripper here are English (as are the number words and month
+# names beside them): they apply to English texts only. A text in another language is compared
+# by its plain words, digits and ISO dates; no list is written here for it.
+ENGLISH = "en"
+
+
 # English function words: dropped from lexical overlap and never taken for names when they
 # open a sentence. Negations are kept (they change truth conditions).
 STOPWORDS = _wordset(
@@ -44,11 +50,17 @@ def fold(text: str) -> str:
     return unidecode(text).replace("''", '"').replace("``", '"')
 
 
+def function_words(language: str) -> frozenset[str]:
+    """The words lexical overlap leaves out: STOPWORDS in English, none in other languages."""
+    return STOPWORDS if language == ENGLISH else frozenset()
+
+
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """A light English suffix stripper: enough for 'invited'/'invitation'/'invite'."""
+def stem(word: str, language: str = ENGLISH) -> str:
+    """A light English suffix stripper: enough for 'invited'/'invitation'/'invite'. Words of
+    other languages are only lower-cased: English suffixes would cut theirs at random."""
     w = word.lower().replace("'", "")
-    if len(w) <= 3 or not w.isalpha():
+    if language != ENGLISH or len(w) <= 3 or not w.isalpha():
         return w
     for suffix, repl in (
         ("ational", "ate"), ("ations", ""), ("ation", ""), ("ically", "ic"), ("ingly", ""),
