@@ -90,7 +90,7 @@ def article_is_active(article: Article) -> bool:
     return article.processing_state in {ProcessingState.PENDING, ProcessingState.PROCESSING}
 
 
-# --- REST API reads (issue 5) -----------------------------------------------------------------
+# --- REST API reads -------------------------------------------------------------------------
 
 
 def _api_count(queryset: QuerySet[Any], by: str) -> Coalesce:

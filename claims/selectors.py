@@ -285,7 +285,7 @@ def alias_map(*, project: Project) -> dict[str, str]:
     return {variant.lower(): canonical.lower() for variant, canonical in rows}
 
 
-# --- REST API reads (issue 5) -----------------------------------------------------------------
+# --- REST API reads -------------------------------------------------------------------------
 
 # Statuses that are not a verdict yet: such claims have no schema.org ClaimReview.
 NO_VERDICT = ("unverified", "in_progress")
