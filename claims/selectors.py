@@ -228,7 +228,8 @@ def claim_source_matrix(*, user: AnyUser, project: Project) -> ClaimMatrix:
     """Claims × outlets: mentions per cell and where each claim appeared first.
 
     Three queries whatever the size: claims, sources, and one aggregate over mentions grouped
-    by (claim, outlet). "Seen" is the article's publication date, else when it was loaded.
+    by (claim, outlet). "Seen" is the article's publication date; an undated article's mention
+    counts but dates nothing (the day it was loaded is not when the outlet said it).
     """
     if not projects_for(user).filter(pk=project.pk).exists():
         raise NotFound("Project not found.")
@@ -238,7 +239,7 @@ def claim_source_matrix(*, user: AnyUser, project: Project) -> ClaimMatrix:
         .order_by("created_at", "pk")
     )
     sources: list[Source | None] = list(Source.objects.filter(project=project).order_by("name"))
-    seen = Coalesce("article__published_at", "article__created_at")
+    seen = "article__published_at"
     cells: dict[tuple[int, int | None], MatrixCell] = {
         (row["claim_id"], row["article__source_id"]): MatrixCell(row["mentions"], row["first"])
         for row in Annotation.objects.filter(claim__project=project)

@@ -100,6 +100,46 @@ def test_arabic_article_reads_right_to_left(page, login, viewer, project, live_s
     screenshot(page, "desk-reader-arabic-390")
 
 
+def test_each_paragraph_of_a_mixed_article_takes_its_own_direction(
+    page, login, viewer, project, live_server
+) -> None:
+    english = "The battle lasted seven months, the commander said."
+    article = ArticleFactory(project=project, text=f"{english}\n\n{ARABIC}")
+    login(viewer)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}{article.get_absolute_url()}")
+    edges = page.eval_on_selector(
+        "#article-text",
+        """(el, texts) => {
+            const style = getComputedStyle(el), box = el.getBoundingClientRect();
+            const left = box.left + parseFloat(style.paddingLeft);
+            const right = box.right - parseFloat(style.paddingRight);
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            const rect = (text) => {
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    const at = node.data.indexOf(text);
+                    if (at >= 0) {
+                        const range = document.createRange();
+                        range.setStart(node, at);
+                        range.setEnd(node, at + text.length);
+                        return range.getClientRects()[0];
+                    }
+                }
+                return null;
+            };
+            const en = rect(texts[0]);
+            walker.currentNode = el;
+            const ar = rect(texts[1]);
+            return {left, right, enLeft: en.left, arRight: ar.right};
+        }""",
+        [english[:20], ARABIC.split("\n")[0][:12]],
+    )
+    # The English paragraph starts at the left edge, the Arabic one at the right edge.
+    assert abs(edges["enLeft"] - edges["left"]) < 4, edges
+    assert abs(edges["arRight"] - edges["right"]) < 4, edges
+    screenshot(page, "desk-reader-mixed-direction-1280")
+
+
 def test_each_claim_has_its_own_colour_and_the_legend_shows_it(
     page, login, viewer, project, live_server
 ) -> None:

@@ -502,6 +502,27 @@ def test_matrix_marks_which_outlet_carries_a_claim_and_where_it_came_first(
     assert 'class="cell on first"' in response.content.decode()
 
 
+def test_matrix_dates_nothing_by_an_undated_article(client, viewer, project, claim) -> None:
+    dated, undated = (
+        SourceFactory(project=project, name="AP"),
+        SourceFactory(project=project, name="Blog"),
+    )
+    AnnotationFactory(article=_dated_article(project, dated, 28, TEXT), claim=claim)
+    # Loaded first, but undated: the day it was loaded is not when the blog said it.
+    blog = ArticleFactory(project=project, source=undated, text=OTHER, published_at=None)
+    AnnotationFactory(article=blog, claim=claim)
+    only_undated = ClaimFactory(project=project)
+    AnnotationFactory(article=blog, claim=only_undated, start=0, end=4)
+    client.force_login(viewer)
+    response = client.get(reverse("claim-matrix", args=[project.slug]))
+    rows = {row.claim.pk: row for row in response.context["matrix"].rows}
+    ap, the_blog = rows[claim.pk].cells
+    assert ap.is_first and not the_blog.is_first and the_blog.first_seen is None
+    assert rows[only_undated.pk].first_seen is None
+    html = response.content.decode()
+    assert "undated" in html and 'title="1 mention, undated"' in html
+
+
 def test_matrix_query_count_does_not_grow_with_claims(
     client, editor, project, django_assert_max_num_queries
 ) -> None:
