@@ -121,10 +121,13 @@ class Article(TimeStampedModel):
     # When the matcher last proposed the project's claims for this article's passages; cleared
     # each time the article is processed, so null on a processed article means "to match".
     matched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The PostgreSQL session of the run processing or matching the article, empty when none
+    # (annotations.services.holds).
+    held_by = models.CharField(max_length=40, blank=True, default="", editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["processing_error", "matched_at"])
+    history = HistoricalRecords(excluded_fields=["processing_error", "matched_at", "held_by"])
 
     class Meta:
         constraints = [

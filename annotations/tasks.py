@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import ArticleBusy, article_mark_failed, article_process
+from annotations.services.processing import article_mark_failed, article_process
 from annotations.services.recovery import TASK_SWEEP_STRANDED, sweep_stranded
 from annotations.services.vector_index import TASK_REBUILD_INDEX, rebuild
 from common.tasks import TRANSIENT_ERRORS
 
 # Only what is transient is retried; a bad article fails once and shows its error.
 
-# An article another run holds is asked for again after this many seconds, as long as a run
-# can hold it: its time limit, plus a margin for PostgreSQL to notice a killed worker.
-BUSY_RETRY_S = 5
-BUSY_MAX_RETRIES = 80
-
 
 @shared_task(
-    bind=True,
     name=TASK_PROCESS_ARTICLE,
     acks_late=True,
     autoretry_for=TRANSIENT_ERRORS,
@@ -31,12 +25,9 @@ BUSY_MAX_RETRIES = 80
     soft_time_limit=240,
     time_limit=300,
 )
-def process_article(self: Task, article_id: int) -> None:
+def process_article(article_id: int) -> None:
     try:
         article_process(article_id=article_id)
-    except ArticleBusy as exc:
-        # Not a failure: the run holding it processes it, or frees it if its worker died.
-        raise self.retry(exc=exc, countdown=BUSY_RETRY_S, max_retries=BUSY_MAX_RETRIES) from exc
     except TRANSIENT_ERRORS:
         raise
     except SoftTimeLimitExceeded:

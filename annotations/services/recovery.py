@@ -17,8 +17,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from annotations.models import Article, ProcessingState
+from annotations.services import holds
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import TASK_MATCH_ARTICLE, lock_unheld, release
+from annotations.services.processing import TASK_MATCH_ARTICLE
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -39,13 +40,12 @@ class Swept:
 def sweep_stranded() -> Swept:
     """Re-queue articles whose run died, and wake each project's waiting work.
 
-    1. An article PROCESSING that no run holds (a live run holds its advisory lock from the
-       moment it takes the article; PostgreSQL frees a dead worker's lock with its session)
-       goes back to PENDING with a new processing task.
+    1. An article PROCESSING that no live run holds (holds: PostgreSQL ends a dead worker's
+       session) goes back to PENDING with a new processing task.
     2. Per project with PENDING articles, one processing task for the oldest: a processing
        run also takes its project's other waiting articles.
-    3. Per project with processed articles waiting for matching that no run holds (a matching
-       run row-locks what it takes), one matching task for the oldest, which takes the rest.
+    3. Per project with processed articles waiting for matching that no live run holds, one
+       matching task for the oldest, which takes the rest.
     """
     processing = _requeue_dead_runs()
     with transaction.atomic():
@@ -56,9 +56,8 @@ def sweep_stranded() -> Swept:
             enqueue(TASK_PROCESS_ARTICLE, pk)
         unmatched = Article.objects.filter(
             processing_state=ProcessingState.PROCESSED, matched_at=None
-        ).select_for_update(no_key=True, skip_locked=True)
-        free = list(unmatched.values_list("pk", flat=True))
-        matching = _oldest_per_project(Article.objects.filter(pk__in=free), "processed_at")
+        )
+        matching = _oldest_per_project(holds.not_held(unmatched), "processed_at")
         for pk in matching:
             enqueue(TASK_MATCH_ARTICLE, pk)
     swept = Swept(processing, waiting, matching)
@@ -74,25 +73,16 @@ def sweep_stranded() -> Swept:
 
 
 def _requeue_dead_runs() -> list[int]:
-    stuck = list(
-        Article.objects.filter(processing_state=ProcessingState.PROCESSING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    held = lock_unheld(stuck)  # the ones no live run holds, held here while they are re-queued
-    dead: list[int] = []
-    try:
-        with transaction.atomic():
-            dead = list(
-                Article.objects.filter(pk__in=held, processing_state=ProcessingState.PROCESSING)
-                .select_for_update()
-                .values_list("pk", flat=True)
-            )
-            Article.objects.filter(pk__in=dead).update(processing_state=ProcessingState.PENDING)
-            for pk in dead:
-                enqueue(TASK_PROCESS_ARTICLE, pk)
-    finally:
-        release(held)
+    with transaction.atomic():
+        stuck = holds.not_held(
+            Article.objects.filter(processing_state=ProcessingState.PROCESSING)
+        ).select_for_update(skip_locked=True)
+        dead = sorted(stuck.values_list("pk", flat=True))
+        Article.objects.filter(pk__in=dead).update(
+            processing_state=ProcessingState.PENDING, held_by=""
+        )
+        for pk in dead:
+            enqueue(TASK_PROCESS_ARTICLE, pk)
     return dead
 
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Case, Q, When
+from django.db.models import Q
 from django.utils import timezone
 
 from annotations.models import Article, Passage, ProcessingState
+from annotations.services import holds
 from claims.matching import parallel, retrieval, writes
 from claims.matching.config import matching_config
 from claims.matching.context import ProjectContext, project_context
@@ -354,32 +355,31 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
-    # One transaction, as in match_claim: one commit, and a worker that dies half-way leaves
-    # the articles waiting (unmatched), for its redelivered task or the next one to take.
-    with transaction.atomic():
-        articles = _take_waiting(article)
-        if not articles:
-            return 0
-        passages = _passages(article_id__in=articles)
-        written = _match_articles(article.project_id, articles, passages, config)
-        Article.objects.filter(pk__in=articles).update(matched_at=timezone.now())
+    articles = _take_waiting(article)
+    if not articles:
+        return 0
+    try:
+        # One transaction, as in match_claim: one commit. The articles are marked matched only
+        # where this run still holds them (one given up for dead is another run's now).
+        with transaction.atomic():
+            passages = _passages(article_id__in=articles)
+            written = _match_articles(article.project_id, articles, passages, config)
+            holds.release(articles, matched_at=timezone.now())
+    finally:
+        holds.release(articles)  # after an error: back to waiting, for the task's retry
     return written
 
 
 def _take_waiting(article: Article) -> list[int]:
-    """Lock and return the ids of the articles this run matches: `article` first (if it still
-    waits), then up to MATCH_BATCH - 1 more of its project waiting for matching, oldest first.
-    Rows another run holds are skipped (it is matching them); the lock (no key update) lets
-    marks and candidates referencing the articles be written meanwhile."""
+    """Take the articles this run matches (holds.take): `article` first (if it still waits),
+    then up to MATCH_BATCH - 1 more of its project waiting for matching, oldest first; those
+    a live run holds are skipped (it is matching them)."""
     waiting = Article.objects.filter(
         project_id=article.project_id,
         processing_state=ProcessingState.PROCESSED,
         matched_at=None,
-    ).select_for_update(no_key=True, skip_locked=True)
-    first = Case(When(pk=article.pk, then=0), default=1)
-    return list(
-        waiting.order_by(first, "processed_at", "pk").values_list("pk", flat=True)[:MATCH_BATCH]
-    )
+    ).order_by("processed_at", "pk")
+    return holds.take(waiting, limit=MATCH_BATCH, first=article.pk)
 
 
 def _match_articles(

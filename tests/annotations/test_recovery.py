@@ -10,11 +10,12 @@ import pytest
 from django.utils import timezone
 
 from annotations.models import Article, ProcessingState
+from annotations.services import holds
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import _LOCK_SPACE, TASK_MATCH_ARTICLE
+from annotations.services.processing import TASK_MATCH_ARTICLE
 from annotations.services.recovery import sweep_stranded
 from common.models import OutboxMessage
-from tests.conftest import database_url_for_tests
+from tests.conftest import database_url_for_tests, wait_for
 from tests.factories import ArticleFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,22 +56,33 @@ def test_an_article_left_processing_by_a_dead_run_is_queued_again(project) -> No
     assert _queued(TASK_PROCESS_ARTICLE).count(article.pk) == 2  # re-queued, and woken as waiting
 
 
+def _session(conn: psycopg.Connection) -> str:
+    row = conn.execute(
+        f"SELECT {holds._SESSION} FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def test_an_article_a_live_run_holds_is_left_alone(project, other_session) -> None:
-    article = _article(project, ProcessingState.PROCESSING)
-    other_session.execute(
-        "SELECT pg_advisory_lock(%s, (%s %% 2147483647)::int)", [_LOCK_SPACE, article.pk]
-    )
+    article = _article(project, ProcessingState.PROCESSING, held_by=_session(other_session))
     swept = sweep_stranded()
     assert swept.processing == []
     article.refresh_from_db()
     assert article.processing_state == ProcessingState.PROCESSING
+    assert article.held_by == _session(other_session)  # still that run's
     assert _queued(TASK_PROCESS_ARTICLE) == []
-    # The sweep released nothing it did not take: the live run still holds its lock.
-    held = other_session.execute(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted",
-        [article.pk],
-    ).fetchone()
-    assert held == (1,)
+
+
+def test_an_article_whose_run_ended_is_queued_again(project) -> None:
+    with psycopg.connect(database_url_for_tests(), autocommit=True) as gone:
+        article = _article(project, ProcessingState.PROCESSING, held_by=_session(gone))
+    # The server process of a closed connection ends a moment after the client.
+    wait_for(lambda: holds.not_held(Article.objects.filter(pk=article.pk)).exists(), timeout=10)
+    swept = sweep_stranded()
+    assert swept.processing == [article.pk]
+    article.refresh_from_db()
+    assert (article.processing_state, article.held_by) == (ProcessingState.PENDING, "")
 
 
 def test_waiting_work_is_woken_once_per_project(project) -> None:
@@ -92,11 +104,8 @@ def test_waiting_work_is_woken_once_per_project(project) -> None:
 
 def test_articles_a_matching_run_holds_are_left_to_it(project, other_session) -> None:
     article = _article(project, ProcessingState.PROCESSED, processed_at=timezone.now())
-    with other_session.transaction():
-        other_session.execute(
-            "SELECT id FROM annotations_article WHERE id = %s FOR NO KEY UPDATE", [article.pk]
-        )
-        swept = sweep_stranded()
+    Article.objects.filter(pk=article.pk).update(held_by=_session(other_session))
+    swept = sweep_stranded()
     assert swept.matching == []
     assert _queued(TASK_MATCH_ARTICLE) == []
 
