@@ -15,13 +15,12 @@ from annotations.services import vector_index
 from annotations.services.articles import TASK_PROCESS_ARTICLE
 from annotations.services.embeddings import embed_with_windows, pack_vectors
 from annotations.services.segmentation import Span, clause_windows, split_passages
+from annotations.signals import article_processed
 from common.copy import copy_rows
 from common.outbox import enqueue
 from common.tasks import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
-
-TASK_MATCH_ARTICLE = "claims.match_article"
 
 
 # The most articles one processing run embeds together: its own and others of its project
@@ -264,7 +263,7 @@ def _store(
             processed_at=article.processed_at,
             matched_at=None,
         )
-        enqueue(TASK_MATCH_ARTICLE, article.pk)
+        article_processed.send(sender=Article, article_id=article.pk)
         vector_index.rebuild_check()
 
 

@@ -18,7 +18,8 @@ from django.db.models import QuerySet
 
 from annotations.models import Article, ProcessingState
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import TASK_MATCH_ARTICLE, lock_unheld, release
+from annotations.services.processing import lock_unheld, release
+from annotations.signals import article_processed
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def sweep_stranded() -> Swept:
         free = list(unmatched.values_list("pk", flat=True))
         matching = _oldest_per_project(Article.objects.filter(pk__in=free), "processed_at")
         for pk in matching:
-            enqueue(TASK_MATCH_ARTICLE, pk)
+            article_processed.send(sender=Article, article_id=pk)
     swept = Swept(processing, waiting, matching)
     if swept:
         logger.info(
