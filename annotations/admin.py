@@ -1,4 +1,5 @@
-"""Admin for projects, outlets, articles, passages and annotations.
+"""Admin for projects, outlets, articles and passages. The claims app extends the project and
+article pages with what is marked in them (claim counts, mentions).
 
 Every admin here is scoped through annotations.admin_scoping: staff who are not superusers see
 only the projects they belong to, change only what their project role allows, and manage
@@ -12,10 +13,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
 
 from annotations.admin_scoping import ProjectScopedAdmin, ProjectScopedInline, ScopedHistoryAdmin
-from annotations.models import Annotation, Article, Membership, Passage, Project, Role, Source
+from annotations.models import Article, Membership, Passage, Project, Role, Source
 from annotations.permissions import has_role
 from annotations.services import article_reprocess
 
@@ -35,21 +35,14 @@ class MembershipInline(ProjectScopedInline):
 @admin.register(Project)
 class ProjectAdmin(ProjectScopedAdmin):
     project_path = "pk"
-    list_display = ["name", "slug", "article_count", "claim_count", "created_at"]
+    list_display = ["name", "slug", "article_count", "created_at"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_articles=Count("articles", distinct=True),
-                n_claims=Count("claims", distinct=True),
-            )
-        )
+        return super().get_queryset(request).annotate(n_articles=Count("articles", distinct=True))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Projects are created in the app, which makes the creator their owner; one made here
@@ -64,10 +57,6 @@ class ProjectAdmin(ProjectScopedAdmin):
     def article_count(self, obj: Project) -> int:
         return obj.n_articles  # type: ignore[attr-defined]
 
-    @admin.display(description="Claims", ordering="n_claims")
-    def claim_count(self, obj: Project) -> int:
-        return obj.n_claims  # type: ignore[attr-defined]
-
 
 @admin.register(Source)
 class SourceAdmin(ProjectScopedAdmin):
@@ -81,18 +70,6 @@ class SourceAdmin(ProjectScopedAdmin):
     @admin.display(description="Articles", ordering="n_articles")
     def article_count(self, obj: Source) -> int:
         return obj.n_articles  # type: ignore[attr-defined]
-
-
-class AnnotationInline(ProjectScopedInline):
-    model = Annotation
-    extra = 0
-    fields = ["claim", "start", "end", "exact", "stance", "anchor_state", "origin", "author"]
-    readonly_fields = ["claim", "start", "end", "exact", "anchor_state", "origin", "author"]
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # mentions are made in the reader or the API, which check the span
 
 
 class PassageInline(admin.TabularInline):
@@ -135,7 +112,7 @@ class ArticleAdmin(ScopedHistoryAdmin):
     ]
     # The text is edited through a revision (re-anchoring), not in a form field.
     exclude = ["text"]
-    inlines = [AnnotationInline, PassageInline]
+    inlines = [PassageInline]
     actions = ["reprocess"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
@@ -178,49 +155,3 @@ class PassageAdmin(ProjectScopedAdmin):
     @admin.display(boolean=True, description="Embedded")
     def has_embedding(self, obj: Passage) -> bool:
         return obj.embedding is not None
-
-
-@admin.register(Annotation)
-class AnnotationAdmin(ScopedHistoryAdmin):
-    project_path = "article__project"
-    list_display = [
-        "quote",
-        "claim",
-        "article",
-        "stance",
-        "anchor_state",
-        "origin",
-        "author",
-        "created_at",
-    ]
-    list_filter = ["anchor_state", "origin", "stance", ("article__project", SCOPED)]
-    search_fields = ["exact", "claim__statement"]
-    list_select_related = ["article", "claim", "author"]
-    readonly_fields = [
-        "article",
-        "claim",
-        "start",
-        "end",
-        "exact",
-        "prefix",
-        "suffix",
-        "anchor_state",
-        "origin",
-        "author",
-        "version",
-        "created_at",
-        "updated_at",
-        "in_context",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @admin.display(description="Quote")
-    def quote(self, obj: Annotation) -> str:
-        return obj.exact[:80]
-
-    @admin.display(description="In context")
-    def in_context(self, obj: Annotation) -> str:
-        # format_html escapes every argument: article text is untrusted.
-        return format_html("…{}<mark>{}</mark>{}…", obj.prefix, obj.exact, obj.suffix)

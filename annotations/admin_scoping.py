@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import ForeignKey, Model, Q, QuerySet
@@ -24,25 +25,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from annotations.models import Project, Role
 from annotations.permissions import has_role, projects_for, projects_with_role
 
-# How each model reaches its project (a Django lookup path). Foreign keys to these models
-# offer only objects of the projects where the user may write.
-PROJECT_PATHS: dict[str, str] = {
-    "annotations.project": "pk",
-    "annotations.source": "project",
-    "annotations.article": "project",
-    "annotations.passage": "article__project",
-    "annotations.annotation": "article__project",
-    "claims.claim": "project",
-    "claims.claimrelation": "source_claim__project",
-    "claims.matchcandidate": "project",
-    "claims.alias": "project",
-}
-
 MSG_ONE_PROJECT = "Everything this {model} refers to must belong to one project."
 
 
 def project_path_of(model: type[Model]) -> str | None:
-    return PROJECT_PATHS.get(model._meta.label_lower)
+    """How `model` reaches its project (a Django lookup path), or None if it belongs to none.
+
+    Each app says it where it registers the model's admin (`ProjectScopedAdmin.project_path`),
+    so this module lists no app's models. Foreign keys to such models offer only objects of
+    the projects where the user may write."""
+    try:
+        model_admin = admin.site.get_model_admin(model)
+    except NotRegistered:
+        return None
+    return model_admin.project_path if isinstance(model_admin, ProjectScopedAdmin) else None
 
 
 def project_of(obj: Model | None) -> Project | None:

@@ -1,4 +1,5 @@
-"""Projects, their members, outlets, articles, passages and the marks editors put in the text."""
+"""Projects, their members, outlets, articles and their passages: the texts, and nothing of
+what is marked in them (that sits in the layer above, which points here)."""
 
 from __future__ import annotations
 
@@ -150,7 +151,7 @@ class Article(TimeStampedModel):
                 name="article_project_state",
             ),
             # the articles waiting for matching (few at any time): a matching run takes
-            # several of them at once (claims.matching.engine.match_article)
+            # several of them at once
             models.Index(
                 fields=["project", "processed_at"],
                 name="article_match_waiting",
@@ -229,76 +230,3 @@ class Passage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}#{self.ordinal}: {self.text[:60]}"
-
-
-class AnchorState(models.TextChoices):
-    ANCHORED = "anchored", "Anchored"
-    # Re-found by quote after the text changed, not at its old position.
-    MOVED = "moved", "Re-anchored by quote"
-    FUZZY = "fuzzy", "Re-anchored by fuzzy match"
-    # The text changed and the quote could not be found: kept for an editor, never deleted.
-    ORPHANED = "orphaned", "Orphaned"
-
-
-class Stance(models.TextChoices):
-    ASSERTS = "asserts", "Asserts"
-    REPORTS = "reports", "Reports (attributed)"
-    DISPUTES = "disputes", "Disputes"
-    DENIES = "denies", "Denies"
-
-
-class AnnotationOrigin(models.TextChoices):
-    EDITOR = "editor", "Marked by an editor"
-    CANDIDATE = "candidate", "Accepted candidate"
-    IMPORT = "import", "Imported"
-
-
-class Annotation(TimeStampedModel):
-    """A span of an article that states a claim, stored as a W3C text selector pair:
-    TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix)."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
-    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="mentions")
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
-    exact = models.TextField()
-    prefix = models.CharField(max_length=64, blank=True)
-    suffix = models.CharField(max_length=64, blank=True)
-    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
-    anchor_state = models.CharField(
-        max_length=10, choices=AnchorState.choices, default=AnchorState.ANCHORED
-    )
-    origin = models.CharField(
-        max_length=10, choices=AnnotationOrigin.choices, default=AnnotationOrigin.EDITOR
-    )
-    note = models.TextField(blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Optimistic concurrency: bumped on every write, sent as the ETag.
-    version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(start__lt=F("end")), name="annotations_annotation_start_before_end"
-            ),
-            models.CheckConstraint(
-                condition=~Q(exact=""), name="annotations_annotation_exact_not_empty"
-            ),
-            models.UniqueConstraint(
-                fields=["article", "claim", "start", "end"],
-                name="annotations_annotation_unique_span_per_claim",
-            ),
-        ]
-        indexes = [
-            # the reader: an article's annotations in text order
-            models.Index(fields=["article", "start"], name="annotation_article_start"),
-        ]
-
-    def __str__(self) -> str:
-        return f"“{self.exact[:60]}” ({self.article_id}:{self.start}-{self.end})"
-
-    def get_absolute_url(self) -> str:
-        return f"{self.article.get_absolute_url()}#annotation-{self.pk}"

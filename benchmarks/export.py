@@ -19,9 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from annotations.models import AnnotationOrigin, Project
+from annotations.models import Project
 from benchmarks.corpus import NewsWriter
 from benchmarks.sampling import random_passages
+from claims.models import AnnotationOrigin
 
 logger = logging.getLogger("benchmarks")
 
@@ -34,8 +35,7 @@ TAGS = ["economy", "conflict", "health", "climate", "courts", "elections", "ener
 
 def grow_claims(*, project: Project, target: int, writer: NewsWriter, seed: int) -> int:
     """Add claims (each with 1-3 mentions in the project's articles) until there are `target`."""
-    from annotations.models import Annotation
-    from claims.models import Claim, ClaimOrigin
+    from claims.models import Annotation, Claim, ClaimOrigin
 
     rng = random.Random(seed)
     need = target - Claim.objects.filter(project=project).count()

@@ -14,8 +14,7 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 
-from annotations.models import Annotation
-from claims.models import CandidateState, Claim, MatchCandidate
+from claims.models import Annotation, CandidateState, Claim, MatchCandidate
 from claims.services.decisions import decision_token
 
 # The claim page shows the latest entries only; the admin's history pages have the rest.

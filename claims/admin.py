@@ -1,5 +1,6 @@
-"""Admin for claims, relations, candidates and the alias table, scoped to the user's projects
-and roles through annotations.admin_scoping."""
+"""Admin for claims, mentions, relations, candidates and the alias table, scoped to the user's
+projects and roles through annotations.admin_scoping; the project and article pages of the
+texts app are registered again here with their claim counts and mentions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
+from django.utils.html import format_html
 
+from annotations import admin as text_admin
 from annotations.admin import SCOPED
 from annotations.admin_scoping import ProjectScopedInline, ScopedHistoryAdmin
-from annotations.models import Annotation, Project, Role
+from annotations.models import Article, Project, Role
 from annotations.permissions import has_role
-from claims.models import Alias, Claim, ClaimRelation, MatchCandidate
+from claims.models import Alias, Annotation, Claim, ClaimRelation, MatchCandidate
 
 
 class MentionInline(ProjectScopedInline):
@@ -174,3 +177,82 @@ class AliasAdmin(ScopedHistoryAdmin):
         if not change:
             obj.created_by = cast(User, request.user)  # the admin serves signed-in staff only
         super().save_model(request, obj, form, change)
+
+
+class AnnotationInline(ProjectScopedInline):
+    model = Annotation
+    extra = 0
+    fields = ["claim", "start", "end", "exact", "stance", "anchor_state", "origin", "author"]
+    readonly_fields = ["claim", "start", "end", "exact", "anchor_state", "origin", "author"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # mentions are made in the reader or the API, which check the span
+
+
+admin.site.unregister(Project)
+admin.site.unregister(Article)
+
+
+@admin.register(Project)
+class ProjectAdmin(text_admin.ProjectAdmin):
+    list_display = ["name", "slug", "article_count", "claim_count", "created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
+        return super().get_queryset(request).annotate(n_claims=Count("claims", distinct=True))
+
+    @admin.display(description="Claims", ordering="n_claims")
+    def claim_count(self, obj: Project) -> int:
+        return obj.n_claims  # type: ignore[attr-defined]
+
+
+@admin.register(Article)
+class ArticleAdmin(text_admin.ArticleAdmin):
+    inlines = [AnnotationInline, text_admin.PassageInline]
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ScopedHistoryAdmin):
+    project_path = "article__project"
+    list_display = [
+        "quote",
+        "claim",
+        "article",
+        "stance",
+        "anchor_state",
+        "origin",
+        "author",
+        "created_at",
+    ]
+    list_filter = ["anchor_state", "origin", "stance", ("article__project", SCOPED)]
+    search_fields = ["exact", "claim__statement"]
+    list_select_related = ["article", "claim", "author"]
+    readonly_fields = [
+        "article",
+        "claim",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "anchor_state",
+        "origin",
+        "author",
+        "version",
+        "created_at",
+        "updated_at",
+        "in_context",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Quote")
+    def quote(self, obj: Annotation) -> str:
+        return obj.exact[:80]
+
+    @admin.display(description="In context")
+    def in_context(self, obj: Annotation) -> str:
+        # format_html escapes every argument: article text is untrusted.
+        return format_html("…{}<mark>{}</mark>{}…", obj.prefix, obj.exact, obj.suffix)

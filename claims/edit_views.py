@@ -11,10 +11,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.models import Annotation, Role
+from annotations.models import Role
 from annotations.permissions import require_role
 from claims import selectors
 from claims.edit_forms import MentionSpanForm
+from claims.models import Annotation
 from claims.services.edits import annotation_move, claim_delete, nudged_span
 from common.errors import ApplicationError, NotFound, PermissionDenied
 from common.http import AuthedRequest

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
-from annotations.models import Stance
-from claims.models import Claim, ClaimKind, ClaimStatus, RelationKind
+from claims.models import Claim, ClaimKind, ClaimStatus, RelationKind, Stance
 
 
 class MarkClaimForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Claims, how they relate, the matcher's proposals and the editable alias table."""
+"""Claims, their mentions in articles, how they relate, the matcher's proposals and the
+editable alias table."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.urls import reverse
 from pgvector.django import HnswIndex
 from simple_history.models import HistoricalRecords
 
-from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG
+from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG, Article
 from common.fields import VectorField
 from common.models import TimeStampedModel
 
@@ -108,6 +109,82 @@ class Claim(TimeStampedModel):
         return reverse("claim-detail", kwargs={"pk": self.pk})
 
 
+class AnchorState(models.TextChoices):
+    ANCHORED = "anchored", "Anchored"
+    # Re-found by quote after the text changed, not at its old position.
+    MOVED = "moved", "Re-anchored by quote"
+    FUZZY = "fuzzy", "Re-anchored by fuzzy match"
+    # The text changed and the quote could not be found: kept for an editor, never deleted.
+    ORPHANED = "orphaned", "Orphaned"
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "Asserts"
+    REPORTS = "reports", "Reports (attributed)"
+    DISPUTES = "disputes", "Disputes"
+    DENIES = "denies", "Denies"
+
+
+class AnnotationOrigin(models.TextChoices):
+    EDITOR = "editor", "Marked by an editor"
+    CANDIDATE = "candidate", "Accepted candidate"
+    IMPORT = "import", "Imported"
+
+
+class Annotation(TimeStampedModel):
+    """A span of an article that states a claim, stored as a W3C text selector pair:
+    TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="mentions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
+    anchor_state = models.CharField(
+        max_length=10, choices=AnchorState.choices, default=AnchorState.ANCHORED
+    )
+    origin = models.CharField(
+        max_length=10, choices=AnnotationOrigin.choices, default=AnnotationOrigin.EDITOR
+    )
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Optimistic concurrency: bumped on every write, sent as the ETag.
+    version = models.PositiveIntegerField(default=1)
+    # The table names date from when mentions lived beside the articles; the span triggers
+    # (annotations migration 0003) and matching's SQL name them, so they stay.
+    history = HistoricalRecords(table_name="annotations_historicalannotation")
+
+    class Meta:
+        db_table = "annotations_annotation"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="annotations_annotation_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=~Q(exact=""), name="annotations_annotation_exact_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "claim", "start", "end"],
+                name="annotations_annotation_unique_span_per_claim",
+            ),
+        ]
+        indexes = [
+            # the reader: an article's annotations in text order
+            models.Index(fields=["article", "start"], name="annotation_article_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.exact[:60]}” ({self.article_id}:{self.start}-{self.end})"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.article.get_absolute_url()}#annotation-{self.pk}"
+
+
 class RelationKind(models.TextChoices):
     SAME_AS = "same_as", "Same as"
     SUPPORTS = "supports", "Supports"
@@ -192,7 +269,7 @@ class MatchCandidate(TimeStampedModel):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # The mention created when the candidate was accepted.
     annotation = models.ForeignKey(
-        "annotations.Annotation",
+        Annotation,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

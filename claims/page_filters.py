@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 
-from annotations import selectors as annotation_selectors
 from annotations.api.filters import ArticleFilter
 from annotations.models import Article, Project, Source
 from annotations.permissions import AnyUser
@@ -57,7 +56,7 @@ def project_page(
 ) -> tuple[QuerySet[Article], QuerySet[Claim], DeskFilters]:
     """The project page's articles and claims, both narrowed by the one search form."""
     articles = filtering.bind(
-        ArticleFilter, params, annotation_selectors.article_list(user=user, project=project)
+        ArticleFilter, params, selectors.article_list(user=user, project=project)
     )
     claims = filtering.bind(ClaimFilter, params, selectors.claim_list(user=user, project=project))
     desk = _desk(project, params, filtering.errors(articles, claims))
@@ -66,7 +65,7 @@ def project_page(
 
 def article_table(*, user: AnyUser, project: Project, params: QueryDict) -> QuerySet[Article]:
     """The project page's articles alone (the polled table): the same filters, no form."""
-    articles = annotation_selectors.article_list(user=user, project=project)
+    articles = selectors.article_list(user=user, project=project)
     return filtering.bind(ArticleFilter, params, articles).qs
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from celery import shared_task
 
-from annotations.services.processing import TASK_MATCH_ARTICLE
 from claims import matching
 from claims.matching.engine import TASK_REMATCH_PROJECT
+from claims.receivers import TASK_MATCH_ARTICLE
 from claims.services.claims import TASK_MATCH_CLAIM
 from common.tasks import TRANSIENT_ERRORS
 

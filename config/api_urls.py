@@ -12,7 +12,8 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
-from annotations.api.views import AnnotationViewSet, ArticleViewSet, ProjectViewSet, SourceViewSet
+from annotations.api.views import SourceViewSet
+from claims.api.text_views import AnnotationViewSet, ArticleViewSet, ProjectViewSet
 from claims.api.views import CandidateViewSet, ClaimViewSet, RelationViewSet
 from common.api import api_not_found
 from common.api_tokens import TokenObtainView, TokenRevokeAllView, TokenRevokeView

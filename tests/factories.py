@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.db import models
 from factory.django import DjangoModelFactory
 
-from annotations.models import Annotation, Article, Membership, Passage, Project, Role, Source
+from annotations.models import Article, Membership, Passage, Project, Role, Source
 from annotations.services.extraction import content_hash
-from claims.models import Alias, CandidateState, Claim, MatchCandidate
+from claims.models import Alias, Annotation, CandidateState, Claim, MatchCandidate
 
 _M = TypeVar("_M", bound=models.Model)
 

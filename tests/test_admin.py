@@ -52,7 +52,7 @@ def test_every_changelist_and_change_page_renders(admin_client_with_data) -> Non
 
 def test_article_text_is_escaped_in_the_admin(admin_client_with_data) -> None:
     client, annotation = admin_client_with_data
-    url = reverse("admin:annotations_annotation_change", args=[annotation.pk])
+    url = reverse("admin:claims_annotation_change", args=[annotation.pk])
     body = client.get(url).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body

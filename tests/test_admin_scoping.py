@@ -245,7 +245,7 @@ def test_editor_saves_a_claim_in_their_project(world, editor):
         "admin:claims_alias_changelist",
         "admin:claims_matchcandidate_changelist",
         "admin:annotations_passage_changelist",
-        "admin:annotations_annotation_changelist",
+        "admin:claims_annotation_changelist",
     ],
 )
 def test_list_filters_show_only_the_users_projects_and_outlets(world, editor, changelist):

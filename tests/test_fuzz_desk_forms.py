@@ -10,7 +10,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotations.models import Annotation, Article, Membership, Role
+from annotations.models import Article, Membership, Role
+from claims.models import Annotation
 from tests.factories import AnnotationFactory, ArticleFactory, MembershipFactory, UserFactory
 from tests.test_fuzz_forms import HOSTILE
 

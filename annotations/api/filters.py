@@ -1,4 +1,4 @@
-"""FilterSets for the annotations API; claims/api/filters.py reuses `IdFilter` and `date_range`.
+"""FilterSets for the texts API; the layer above reuses `IdFilter` and `date_range`.
 
 Id filters take whole numbers only and never 400 on an id the user cannot see: the queryset
 is already scoped to the user's projects, so a foreign id simply matches nothing.
@@ -19,14 +19,10 @@ from drf_spectacular.utils import extend_schema_field
 from annotations.api.permissions import MAX_ID
 from annotations.models import (
     TEXT_SEARCH_CONFIG,
-    AnchorState,
-    Annotation,
-    AnnotationOrigin,
     Article,
     Passage,
     ProcessingState,
     Source,
-    Stance,
 )
 
 MSG_DATETIME_EMPTY = "Give a date and time (ISO 8601), or leave the parameter out."
@@ -129,18 +125,3 @@ class ArticleFilter(filters.FilterSet):
         # Passages carry the indexed vectors (GIN); titles are short enough to scan.
         passages = Passage.objects.filter(article=OuterRef("pk"), search_vector=text_query(value))
         return queryset.filter(Q(title__icontains=value) | Exists(passages))
-
-
-class AnnotationFilter(filters.FilterSet):
-    project = IdFilter(field_name="article__project_id")
-    article = IdFilter(field_name="article_id")
-    claim = IdFilter(field_name="claim_id")
-    source = IdFilter(field_name="article__source_id")
-    anchor_state = filters.MultipleChoiceFilter(choices=AnchorState.choices)
-    stance = filters.MultipleChoiceFilter(choices=Stance.choices)
-    origin = filters.MultipleChoiceFilter(choices=AnnotationOrigin.choices)
-    created_after, created_before = date_range("created_at", "Created")
-
-    class Meta:
-        model = Annotation
-        fields = ["project", "article", "claim", "source", "anchor_state", "stance", "origin"]

@@ -15,6 +15,7 @@ from annotations.services import holds, vector_index
 from annotations.services.articles import TASK_PROCESS_ARTICLE
 from annotations.services.embeddings import embed_with_windows, pack_vectors
 from annotations.services.segmentation import Span, clause_windows, split_passages
+from annotations.signals import article_processed
 from common.copy import copy_rows
 from common.outbox import enqueue
 from common.tasks import TRANSIENT_ERRORS
@@ -24,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 class NotHeld(Exception):
     """The run no longer holds the article it was processing (it was given up for dead)."""
-
-TASK_MATCH_ARTICLE = "claims.match_article"
 
 
 # The most articles one processing run embeds together: its own and others of its project
@@ -178,7 +177,7 @@ def _store(
             processed_at=article.processed_at,
             matched_at=None,
         )
-        enqueue(TASK_MATCH_ARTICLE, article.pk)
+        article_processed.send(sender=Article, article_id=article.pk)
         vector_index.rebuild_check()
 
 

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from annotations.models import Article, ProcessingState
 from annotations.services import holds
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import TASK_MATCH_ARTICLE
+from annotations.signals import article_processed
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def sweep_stranded() -> Swept:
         )
         matching = _oldest_per_project(holds.not_held(unmatched), "processed_at")
         for pk in matching:
-            enqueue(TASK_MATCH_ARTICLE, pk)
+            article_processed.send(sender=Article, article_id=pk)
     swept = Swept(processing, waiting, matching)
     if swept:
         logger.info(

@@ -1,15 +1,15 @@
-"""Correcting an article's text: a new revision, every annotation re-anchored, passages redone."""
+"""Correcting an article's text: a new revision, whatever points into it moved, passages redone."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotations.models import AnchorState, Annotation, Article, ProcessingState, Role
+from annotations.models import Article, ProcessingState, Role
 from annotations.permissions import require_role
-from annotations.services.anchoring import CONTEXT_CHARS, reanchor
 from annotations.services.articles import MSG_DUPLICATE, TASK_PROCESS_ARTICLE
 from annotations.services.extraction import content_hash, normalize_newlines
+from annotations.signals import article_revised
 from common.errors import ApplicationError, Conflict, PreconditionFailed
 from common.outbox import enqueue
 
@@ -30,8 +30,8 @@ def article_revise(
 
     1. Check the role, the revision the editor saw, and that the text is new to the project.
     2. Save the text as the next revision.
-    3. Re-anchor every annotation (orphaned ones included: a later fix may place them again);
-       those that cannot be placed are flagged orphaned and kept.
+    3. Announce the new text (`article_revised`), in this transaction: the layers above move
+       what they placed in the old one.
     4. Queue re-processing: unchanged passages keep their candidates and decisions, changed
        ones are replaced and matched again.
     """
@@ -57,41 +57,6 @@ def article_revise(
     current.processing_state = ProcessingState.PENDING
     current._change_reason = "Text corrected"  # type: ignore[attr-defined]  # simple-history
     current.save()
-    for annotation in Annotation.objects.filter(article=current).order_by("pk"):
-        _reanchor_one(annotation, text)
+    article_revised.send(sender=Article, article=current, text=text)
     enqueue(TASK_PROCESS_ARTICLE, current.pk)
     return current
-
-
-def _reanchor_one(annotation: Annotation, text: str) -> None:
-    anchor = reanchor(
-        text,
-        start=annotation.start,
-        end=annotation.end,
-        exact=annotation.exact,
-        prefix=annotation.prefix,
-        suffix=annotation.suffix,
-    )
-    if anchor is None:
-        if annotation.anchor_state != AnchorState.ORPHANED:
-            annotation.anchor_state = AnchorState.ORPHANED
-            annotation.version += 1
-            annotation.save(update_fields=["anchor_state", "version", "updated_at"])
-        return
-    unchanged = (anchor.start, anchor.end, anchor.state) == (
-        annotation.start,
-        annotation.end,
-        annotation.anchor_state,
-    )
-    if unchanged and text[anchor.start : anchor.end] == annotation.exact:
-        return
-    annotation.start, annotation.end, annotation.anchor_state = (
-        anchor.start,
-        anchor.end,
-        anchor.state,
-    )
-    annotation.exact = text[anchor.start : anchor.end]
-    annotation.prefix = text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start]
-    annotation.suffix = text[anchor.end : anchor.end + CONTEXT_CHARS]
-    annotation.version += 1
-    annotation.save()

@@ -1,4 +1,5 @@
-"""FilterSets for claims, relations and candidates (the claim export filters like the list).
+"""FilterSets for claims, mentions, relations and candidates (the claim export filters like the
+list).
 
 Filters that look through mentions use EXISTS subqueries, never joins: a join would both
 duplicate claims and cut the export's aggregates down to the filtered mentions.
@@ -16,8 +17,11 @@ from annotations.api.filters import (
     date_range,
     text_query,
 )
-from annotations.models import Annotation, Passage
+from annotations.models import Passage
 from claims.models import (
+    AnchorState,
+    Annotation,
+    AnnotationOrigin,
     CandidateState,
     Claim,
     ClaimKind,
@@ -26,6 +30,7 @@ from claims.models import (
     ClaimStatus,
     MatchCandidate,
     RelationKind,
+    Stance,
 )
 
 
@@ -119,3 +124,18 @@ class CandidateFilter(filters.FilterSet):
         passages = Passage.objects.filter(pk=OuterRef("passage_id"), search_vector=query)
         claims = Claim.objects.filter(pk=OuterRef("claim_id"), search_vector=query)
         return queryset.filter(Exists(passages) | Exists(claims))
+
+
+class AnnotationFilter(filters.FilterSet):
+    project = IdFilter(field_name="article__project_id")
+    article = IdFilter(field_name="article_id")
+    claim = IdFilter(field_name="claim_id")
+    source = IdFilter(field_name="article__source_id")
+    anchor_state = filters.MultipleChoiceFilter(choices=AnchorState.choices)
+    stance = filters.MultipleChoiceFilter(choices=Stance.choices)
+    origin = filters.MultipleChoiceFilter(choices=AnnotationOrigin.choices)
+    created_after, created_before = date_range("created_at", "Created")
+
+    class Meta:
+        model = Annotation
+        fields = ["project", "article", "claim", "source", "anchor_state", "stance", "origin"]

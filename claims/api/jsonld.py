@@ -13,8 +13,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework.request import Request
 
-from annotations.models import Annotation
-from claims.models import Claim, ClaimStatus
+from claims.models import Annotation, Claim, ClaimStatus
 
 SCHEMA_ORG = "https://schema.org"
 # Verdicts on a 1 (false) to 5 (true) scale; "unproven" has a name but no place on it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from annotations.api.serializers import VisibleClaimField
+from claims.api.text_serializers import VisibleClaimField
 from claims.models import Claim, ClaimKind, ClaimRelation, ClaimStatus, MatchCandidate, RelationKind
 
 

@@ -15,12 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from annotations.models import Annotation
 from annotations.services.embeddings import unpack_vectors
 from claims.matching.context import ProjectContext, embed_cached, embed_windows_cached
 from claims.matching.normalizers import AliasTable, clause_windows, fold
 from claims.matching.signals import TextProfile
-from claims.models import Claim
+from claims.models import Annotation, Claim
 
 # Wordings of a claim used as queries: its statement and up to this many mentions.
 MAX_MENTION_QUERIES = 6

@@ -7,9 +7,15 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.models import AnnotationOrigin, Role
+from annotations.models import Role
 from annotations.permissions import require_role
-from claims.models import CandidateState, ClaimRelation, MatchCandidate, RelationKind
+from claims.models import (
+    AnnotationOrigin,
+    CandidateState,
+    ClaimRelation,
+    MatchCandidate,
+    RelationKind,
+)
 from claims.services.claims import annotation_create
 from common.errors import Conflict
 

@@ -7,9 +7,19 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from annotations.models import Annotation, AnnotationOrigin, Article, Project, Role, Stance
+from annotations.models import Article, Project, Role
 from annotations.permissions import require_role
-from claims.models import Claim, ClaimKind, ClaimOrigin, ClaimRelation, ClaimStatus, RelationKind
+from claims.models import (
+    Annotation,
+    AnnotationOrigin,
+    Claim,
+    ClaimKind,
+    ClaimOrigin,
+    ClaimRelation,
+    ClaimStatus,
+    RelationKind,
+    Stance,
+)
 from common.errors import ApplicationError, Conflict, PreconditionFailed
 from common.outbox import enqueue
 
@@ -211,13 +221,7 @@ def annotation_create(
                 author=actor,
                 **_selectors(article.text, start, end),
             )
-            # The article, claim and author are rows already read; the span was checked above.
-            annotation.full_clean(
-                exclude=["article", "claim", "author"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-            annotation.save()
+            _annotation_save(annotation)
             if queue_matching:
                 enqueue(TASK_MATCH_CLAIM, claim.pk)
     except IntegrityError as exc:
@@ -225,6 +229,16 @@ def annotation_create(
             raise Conflict(MSG_DUPLICATE_MENTION) from exc
         raise
     return annotation
+
+
+def _annotation_save(annotation: Annotation) -> None:
+    # The article, claim and author are rows already read; the span was checked by the caller.
+    annotation.full_clean(
+        exclude=["article", "claim", "author"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    annotation.save()
 
 
 def annotation_detach(*, annotation: Annotation, actor: User | None) -> None:

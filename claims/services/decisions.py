@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotations.models import Annotation, AnnotationOrigin, Project, Role
+from annotations.models import Project, Role
 from annotations.permissions import require_role
-from claims.models import CandidateState, ClaimRelation, MatchCandidate, RelationKind
+from claims.models import (
+    Annotation,
+    AnnotationOrigin,
+    CandidateState,
+    ClaimRelation,
+    MatchCandidate,
+    RelationKind,
+)
 from claims.services.candidates import candidate_accept, candidate_mark_related, candidate_reject
 from common.errors import ApplicationError, Conflict
 

@@ -7,9 +7,9 @@ import re
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from annotations.models import AnchorState, Annotation, Role
+from annotations.models import Role
 from annotations.permissions import require_role
-from claims.models import Claim
+from claims.models import AnchorState, Annotation, Claim
 from claims.services.claims import MSG_DUPLICATE_MENTION, _check_span, _selectors
 from common.errors import ApplicationError, Conflict
 

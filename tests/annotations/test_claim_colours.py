@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from annotations.highlights import PALETTE_SIZE, claim_colours, colour_segments, segments
+from claims.highlights import PALETTE_SIZE, claim_colours, colour_segments, segments
 
 
 def _mention(pk: int, claim_id: int, start: int, end: int) -> Any:

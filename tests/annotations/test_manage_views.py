@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from annotations.models import Annotation, Article, Membership, Project, Role
+from annotations.models import Article, Membership, Project, Role
 from annotations.services.members import MSG_LAST_OWNER, MSG_NO_SUCH_USER
+from claims.models import Annotation
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,

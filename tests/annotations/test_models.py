@@ -6,7 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.utils import DatabaseError
 
-from annotations.models import AnchorState, Annotation, Passage
+from annotations.models import Passage
+from claims.models import AnchorState, Annotation
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,

@@ -15,7 +15,7 @@ import pytest
 from annotations.models import Article, Passage, ProcessingState
 from annotations.services import article_create, article_process, holds, processing
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import TASK_MATCH_ARTICLE
+from claims.receivers import TASK_MATCH_ARTICLE
 from common.models import OutboxMessage
 from tests.conftest import database_url_for_tests
 from tests.factories import ProjectFactory

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from annotations.models import AnchorState, Annotation
 from annotations.services import article_create, article_revise
-from annotations.services.anchoring import reanchor
+from claims.models import AnchorState, Annotation
 from claims.services import annotation_create
+from claims.services.anchoring import reanchor
 from common.errors import PreconditionFailed
 
 ARTICLE = (Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "003.txt").read_text()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from annotations.models import Article, ProcessingState
 from annotations.services import holds
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import TASK_MATCH_ARTICLE
 from annotations.services.recovery import sweep_stranded
+from claims.receivers import TASK_MATCH_ARTICLE
 from common.models import OutboxMessage
 from tests.conftest import database_url_for_tests, wait_for
 from tests.factories import ArticleFactory, ProjectFactory

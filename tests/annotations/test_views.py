@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations import highlights
 from annotations.forms import MSG_ONE_SOURCE
-from annotations.models import AnchorState, Article, ProcessingState
+from annotations.models import Article, ProcessingState
 from annotations.services.extraction import ExtractedArticle
+from claims import highlights
+from claims.models import AnchorState
 from common.models import OutboxMessage
 from tests.factories import (
     AnnotationFactory,
@@ -185,9 +186,7 @@ def test_editor_adds_an_article_from_a_url(client, project, editor, monkeypatch)
 def test_adding_a_duplicate_article_says_so_and_links_to_it(client, project, editor) -> None:
     existing = _article(project, title="Already here")
     client.force_login(editor)
-    response = client.post(
-        reverse("article-add", args=[project.slug]), {"text": TEXT}, follow=True
-    )
+    response = client.post(reverse("article-add", args=[project.slug]), {"text": TEXT}, follow=True)
     # Post/redirect/get: the browser ends on the project page, not on the POST URL.
     assert response.redirect_chain == [(f"{project.get_absolute_url()}#add-article", 302)]
     page = response.content.decode()

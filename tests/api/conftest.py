@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from annotations.models import Annotation, Article, Project
-from claims.models import Claim, MatchCandidate
+from annotations.models import Article, Project
+from claims.models import Annotation, Claim, MatchCandidate
 from tests.factories import (
     AnnotationFactory,
     ArticleFactory,

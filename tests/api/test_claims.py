@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.models import Annotation, AnnotationOrigin
-from claims.models import CandidateState, Claim, ClaimRelation
+from claims.models import Annotation, AnnotationOrigin, CandidateState, Claim, ClaimRelation
 from common.models import OutboxMessage
 from tests.api.conftest import ARTICLE_TEXT
 from tests.factories import ClaimFactory

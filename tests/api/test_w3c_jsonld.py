@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from annotations.api.jsonld import W3C_PAGE_SIZE
+from claims.api.web_annotation import W3C_PAGE_SIZE
 from tests.api.conftest import ARTICLE_TEXT
 from tests.api.w3c_validation import (
     EXAMPLES,

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from annotations.models import Annotation
-from claims.models import Claim
+from claims.models import Annotation, Claim
 from tests.browser.helpers import BASE_DIR, drag_select, screenshot
 from tests.factories import ArticleFactory, ClaimFactory, SourceFactory
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotations.models import Annotation
+from claims.models import Annotation
 from tests.browser.helpers import INSTALL_RANGE_HELPER, drag_select
 from tests.factories import AnnotationFactory, ArticleFactory
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from annotations.models import Annotation, Role
+from annotations.models import Role
+from claims.models import Annotation
 from tests.browser.helpers import BASE_DIR, drag_select, screenshot, selected_text
 from tests.factories import (
     AnnotationFactory,

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from annotations.models import Annotation
-from claims.models import CandidateState, MatchCandidate
+from claims.models import Annotation, CandidateState, MatchCandidate
 from tests.browser.helpers import screenshot
 from tests.factories import ArticleFactory, ClaimFactory, MatchCandidateFactory, PassageFactory
 

@@ -9,9 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from annotations.models import Annotation
 from claims.duplicates import MSG_DUPLICATE_WORDING
-from claims.models import Claim
+from claims.models import Annotation, Claim
 from claims.services import claim_update
 from tests.factories import ArticleFactory, ClaimFactory
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from annotations.models import AnchorState, Annotation
-from claims.models import Claim
+from claims.models import AnchorState, Annotation, Claim
 from claims.services.claims import MSG_SPAN_BLANK
 from claims.services.edits import nudged_span
 from tests.factories import AnnotationFactory, ArticleFactory, ClaimFactory

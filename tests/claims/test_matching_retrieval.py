@@ -7,12 +7,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from annotations.models import Annotation, Passage
+from annotations.models import Passage
 from annotations.services import article_create, article_process
 from claims.matching import retrieval
 from claims.matching.normalizers import stem
 from claims.matching.retrieval import MAX_GROUPS, ef_search, passages_for_claim, text_query
 from claims.matching.signals import Vocabulary
+from claims.models import Annotation
 
 
 def raw(query) -> str:  # type: ignore[no-untyped-def]

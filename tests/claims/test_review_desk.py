@@ -10,9 +10,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations.models import Annotation, AnnotationOrigin
 from claims.activity import claim_activity
-from claims.models import CandidateState, Claim, ClaimRelation, MatchCandidate, RelationKind
+from claims.models import (
+    Annotation,
+    AnnotationOrigin,
+    CandidateState,
+    Claim,
+    ClaimRelation,
+    MatchCandidate,
+    RelationKind,
+)
 from claims.services import (
     annotation_detach,
     candidate_accept,

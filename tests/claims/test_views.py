@@ -9,9 +9,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations.models import Annotation
 from claims import presentation
-from claims.models import CandidateState, Claim, ClaimRelation, ClaimStatus, RelationKind
+from claims.models import (
+    Annotation,
+    CandidateState,
+    Claim,
+    ClaimRelation,
+    ClaimStatus,
+    RelationKind,
+)
 from claims.selectors import claim_history
 from claims.services import claim_update
 from common.models import OutboxMessage

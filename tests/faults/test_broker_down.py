@@ -16,8 +16,8 @@ import pytest
 from annotations.models import Article, Passage, ProcessingState, Project
 from annotations.services import article_create
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.services.processing import TASK_MATCH_ARTICLE
 from claims.models import Claim
+from claims.receivers import TASK_MATCH_ARTICLE
 from claims.services import claim_create
 from claims.services.claims import TASK_MATCH_CLAIM
 from common.models import OutboxMessage

@@ -35,9 +35,9 @@ from django.db import close_old_connections, connection, transaction
 from django.urls import resolve
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from annotations.models import Annotation, Article, Membership, Project, Role, Source
+from annotations.models import Article, Membership, Project, Role, Source
 from annotations.services.extraction import content_hash
-from claims.models import Claim, ClaimKind, ClaimStatus
+from claims.models import Annotation, Claim, ClaimKind, ClaimStatus
 
 # Claims per bulk_create; their mentions go in the same round.
 BATCH = 5_000

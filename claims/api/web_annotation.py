@@ -22,7 +22,8 @@ from django.urls import reverse
 from rest_framework.request import Request
 
 from annotations.api.renderers import W3C_ANNO_CONTEXT
-from annotations.models import Annotation, Article
+from annotations.models import Article
+from claims.models import Annotation
 
 # Annotations per AnnotationPage: an article rarely holds more; a page stays under ~200 kB.
 W3C_PAGE_SIZE = 100

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from annotations.models import AnchorState
+from annotations.models import Article
+from claims.models import AnchorState, Annotation
 
 # Minimum rapidfuzz partial-ratio (0-100) for a fuzzy re-anchor; below it an editor decides.
 FUZZY_MIN_SCORE = 85.0
@@ -75,3 +76,45 @@ def reanchor(
     if fuzzy is not None:
         return Anchor(fuzzy[0], fuzzy[1], AnchorState.FUZZY)
     return None
+
+
+def mentions_reanchor(*, article: Article, text: str) -> None:
+    """Move every mention of `article` into its corrected `text` (orphaned ones included: a
+    later fix may place them again); those that cannot be placed are flagged orphaned and
+    kept. Runs in the transaction that saved the text, with the article row locked."""
+    for annotation in Annotation.objects.filter(article=article).order_by("pk"):
+        _reanchor_one(annotation, text)
+
+
+def _reanchor_one(annotation: Annotation, text: str) -> None:
+    anchor = reanchor(
+        text,
+        start=annotation.start,
+        end=annotation.end,
+        exact=annotation.exact,
+        prefix=annotation.prefix,
+        suffix=annotation.suffix,
+    )
+    if anchor is None:
+        if annotation.anchor_state != AnchorState.ORPHANED:
+            annotation.anchor_state = AnchorState.ORPHANED
+            annotation.version += 1
+            annotation.save(update_fields=["anchor_state", "version", "updated_at"])
+        return
+    unchanged = (anchor.start, anchor.end, anchor.state) == (
+        annotation.start,
+        annotation.end,
+        annotation.anchor_state,
+    )
+    if unchanged and text[anchor.start : anchor.end] == annotation.exact:
+        return
+    annotation.start, annotation.end, annotation.anchor_state = (
+        anchor.start,
+        anchor.end,
+        anchor.state,
+    )
+    annotation.exact = text[anchor.start : anchor.end]
+    annotation.prefix = text[max(0, anchor.start - CONTEXT_CHARS) : anchor.start]
+    annotation.suffix = text[anchor.end : anchor.end + CONTEXT_CHARS]
+    annotation.version += 1
+    annotation.save()

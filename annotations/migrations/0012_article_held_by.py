@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0010_passage_index_halfvec'),
+        ('annotations', '0011_annotation_moved_to_claims'),
     ]
 
     operations = [

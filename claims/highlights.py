@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from annotations.models import AnchorState, Annotation
+from claims.models import AnchorState, Annotation
 
 # Shades of highlight; deeper overlaps share the darkest one.
 MAX_DEPTH = 3
