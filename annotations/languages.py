@@ -43,7 +43,7 @@ def language_code(value: str) -> str:
 
 @cache
 def _identifier() -> LanguageIdentifier:
-    # Loaded on first use (~75 MB resident), once per process; classify() only reads it.
+    # Loaded on first use, once per process (it is large); classify() only reads it.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

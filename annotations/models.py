@@ -213,12 +213,11 @@ class Passage(models.Model):
         ]
         indexes = [
             # semantic retrieval: nearest passages to a claim or mention embedding. IVFFlat,
-            # whose inserts cost ~0.1 ms where HNSW's cost 4-6 ms at a million passages; built
-            # with one list, rebuilt with more as the table grows
-            # (annotations.services.vector_index). Over the vectors cast to halfvec (float16):
-            # a search reads half the bytes and runs ~35% faster at a million passages, and
+            # whose inserts are far cheaper than HNSW's in a large archive; built with one
+            # list, rebuilt with more as the table grows (annotations.services.vector_index).
+            # Over the vectors cast to halfvec (float16): a search reads half the bytes, and
             # finds the same nearest passages as exact search on the float32 vectors (the
-            # bench measures that recall).
+            # bench measures its speed and that recall).
             IvfflatIndex(
                 OpClass(half_embedding(), name="halfvec_cosine_ops"),
                 name="passage_embedding_ivfflat",

@@ -11,8 +11,8 @@ from pgvector.django import VectorField as PgVectorField
 
 class VectorField(PgVectorField):
     """pgvector's field; a numpy vector is sent as text with 9 significant digits, what a
-    float32 needs to be read back unchanged, instead of pgvector's str() of every value: three
-    times faster, and each processed article writes one per passage (~10 ms an article)."""
+    float32 needs to be read back unchanged, instead of pgvector's str() of every value, which is
+    slower; each processed article writes one per passage."""
 
     def get_prep_value(self, value: Any) -> Any:
         if isinstance(value, np.ndarray) and value.ndim == 1:
