@@ -143,4 +143,3 @@ def embed_short(model: SentenceTransformer, runner: Any, texts: Sequence[str]) -
     pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
     norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
     return (pooled / norms).astype(np.float32)
-
