@@ -1,19 +1,18 @@
 """Where the time of one operation goes: the embedding model, the database, the rest (Python).
 
-Model time is measured by wrapping the forward pass of the transformer module of the process's
-one SentenceTransformer instance (every caller reaches the model through
-annotations.services.embeddings.get_model() and `embed_with_windows`, which `embed` uses for
-batches too) and the ONNX Runtime pass short texts take
-(annotations.services.embeddings_onnx.run), database
-time with Django's `connection.execute_wrapper`, on the caller's connection and on those of
-the engine's reads beside it (claims.matching.parallel), counted apart: those overlap the
-rest. Nothing in the app is changed.
+Everything is measured from the bench's side, through objects the product hands out: model
+time by wrapping the forward pass of the transformer module of the process's one
+SentenceTransformer (every caller reaches it through annotations.services.embeddings.get_model,
+and `embed_with_windows`, which `embed` uses for batches too) and the `run` of the process's
+ONNX Runtime session that short texts take (embeddings_onnx.session); database time with
+Django's `connection.execute_wrapper` on the caller's connection. Queries on other connections
+(the engine's reader thread, claims.matching.parallel) are not seen: their time overlaps the
+caller's, which waits for them inside "other". No product module carries a hook for this.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,8 +21,7 @@ from typing import Any
 from django.db import connection
 
 from annotations.services import embeddings_onnx
-from annotations.services.embeddings import get_model
-from claims.matching import parallel
+from annotations.services.embeddings import get_model, model_threads
 
 
 @dataclass
@@ -32,9 +30,6 @@ class Costs:
     texts_embedded: int = 0
     db_s: float = 0.0
     queries: int = 0
-    # On the connections of the reads beside the caller (overlapping its own time).
-    db_beside_s: float = 0.0
-    queries_beside: int = 0
 
 
 class _ModelTimer:
@@ -58,13 +53,18 @@ class _ModelTimer:
 
 
 def _model_timers() -> list[_ModelTimer]:
-    """The PyTorch transformer's forward and the ONNX Runtime pass (short texts)."""
+    """The PyTorch transformer's forward and the ONNX Runtime session's run (short texts),
+    wrapped once per process on the objects themselves."""
     module = get_model()[0]
     if not isinstance(module.forward, _ModelTimer):
         module.forward = _ModelTimer(module.forward, feed=0)  # type: ignore[method-assign]
-    if not isinstance(embeddings_onnx.run, _ModelTimer):
-        embeddings_onnx.run = _ModelTimer(embeddings_onnx.run, feed=1)  # type: ignore[assignment]
-    return [module.forward, embeddings_onnx.run]  # type: ignore[list-item]
+    timers = [module.forward]
+    runner = embeddings_onnx.session(model_threads())
+    if runner is not None:  # None: this process embeds short texts with PyTorch too
+        if not isinstance(runner.run, _ModelTimer):
+            runner.run = _ModelTimer(runner.run, feed=1)
+        timers.append(runner.run)
+    return timers  # type: ignore[return-value]
 
 
 def _db_timer(record: Callable[[float], None]) -> Callable[..., Any]:
@@ -85,21 +85,15 @@ def measured() -> Iterator[Costs]:
     """Collect model and database time spent inside the block."""
     costs = Costs()
     timers = _model_timers()
-    lock = threading.Lock()
 
     def own(seconds: float) -> None:
         costs.db_s += seconds
         costs.queries += 1
 
-    def beside(seconds: float) -> None:  # from the reader threads
-        with lock:
-            costs.db_beside_s += seconds
-            costs.queries_beside += 1
-
     for timer in timers:
         timer.current = costs
     try:
-        with connection.execute_wrapper(_db_timer(own)), parallel.wrapped(_db_timer(beside)):
+        with connection.execute_wrapper(_db_timer(own)):
             yield costs
     finally:
         for timer in timers:

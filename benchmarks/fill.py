@@ -45,7 +45,7 @@ from benchmarks.database import (
 
 logger = logging.getLogger("benchmarks")
 
-# Real sentences embedded with the model; ~60 s at ~330 sentences/s on 2 cores.
+# Real sentences embedded with the model (the rest are perturbed copies of their vectors).
 BASE_SENTENCES = 20_000
 EMBED_CHUNK = 2_000  # sentences per embed() call while building the base set (progress lines)
 # Per-component noise of a perturbed vector: |noise| ~ sigma * sqrt(384), so sigma in

@@ -14,10 +14,13 @@ import multiprocessing
 import os
 import time
 from multiprocessing.pool import AsyncResult, Pool
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from benchmarks.corpus import SyntheticArticle
+
+# How often the pool's results are looked at while tasks run.
+POLL_S = 0.005
 
 
 def start_pool(*, workers: int, project_id: int, seed: int) -> Pool:
@@ -33,43 +36,72 @@ def start_pool(*, workers: int, project_id: int, seed: int) -> Pool:
 
 
 def run_articles(
-    pool: Pool, project_id: int, articles: list[SyntheticArticle]
+    pool: Pool, project_id: int, articles: list[SyntheticArticle], workers: int
 ) -> list[dict[str, float]]:
-    """Every article through the pipeline in the order a bulk load gives the Celery worker.
+    """Every article through the pipeline as the Celery worker runs a bulk load.
 
-    - The loader extracts and stores each article and queues its processing task (here the
-      loading runs in the pool too, first, so its time counts as the worker's).
-    - Each processing task joins the queue when its article is stored. A processing run
-      embeds the articles waiting then, up to processing.PROCESS_BATCH, so the tasks of those
-      it took find nothing left to do (or, if that run is still going, would be asked again
-      later by the worker: here they simply end, as the run holding them finishes them).
-    - Each article's matching task joins the queue when a run has processed it (its commit
-      queues it), behind the work still waiting; a matching run matches the articles waiting
-      then, up to claims.matching.engine.MATCH_BATCH.
+    1. The loader extracts and stores each article (here in the pool, so its time counts as
+       the worker's); the product queues its processing task, on the configured broker.
+    2. The pool then runs what the product queued, in the broker's order: the Celery app's
+       default queue (`app.conf`), at most `workers` x `worker_prefetch_multiplier` tasks at
+       once, as the worker reserves them; each task runs through the app's task registry by
+       its name, and what it queues in turn (a processed article's matching) joins the queue
+       behind what waits. Nothing here knows which task follows which.
+    3. It ends when the queue is empty and no task runs.
 
-    Returns the seconds each task spent in its stage."""
+    Messages left in the queue by earlier work (the latency samples' claim matching, the
+    warm-ups) are dropped first: those tasks ran in line already. Returns the seconds each
+    task spent, by stage."""
+    from config.celery import app
+
     timings: list[dict[str, float]] = []
-    processes: list[AsyncResult[tuple[list[int], dict[str, float]]]] = []
-    matches: list[AsyncResult[dict[str, float]]] = []
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(app.conf.task_default_queue)
+        try:
+            queue.clear()
+            stores = [pool.apply_async(_store, (project_id, a)) for a in articles]
+            reserved = workers * app.conf.worker_prefetch_multiplier
+            timings += _drain(pool, queue, reserved, running=stores)
+        finally:
+            queue.close()
+    return timings
 
-    # Callbacks run in the pool's result thread before their task counts as done, so once a
-    # stage's tasks are all done, every task of the next stage is queued.
-    def stored(result: tuple[int, dict[str, float]]) -> None:
-        article_id, stage_s = result
-        timings.append(stage_s)
-        processes.append(pool.apply_async(_process, (article_id,), callback=processed))
 
-    def processed(result: tuple[list[int], dict[str, float]]) -> None:
-        article_ids, stage_s = result
-        timings.append(stage_s)
-        matches.extend(pool.apply_async(_match, (pk,)) for pk in article_ids)
+def _drain(
+    pool: Pool, queue: Any, reserved: int, running: list[AsyncResult[dict[str, float]]]
+) -> list[dict[str, float]]:
+    """Run the queue's tasks in the pool, `reserved` at most at once (what is `running`
+    already, the stores, counts too), until none is left and nothing runs."""
+    from annotations.services.vector_index import TASK_REBUILD_INDEX
 
-    stores = [pool.apply_async(_store, (project_id, a), callback=stored) for a in articles]
-    for store in stores:
-        store.get()
-    for process in processes:
-        process.get()
-    return timings + [match.get() for match in matches]
+    # Queued but not run here: the bench charges the index rebuild apart, amortized over the
+    # rows it serves (benchmarks.loading.RebuildCost).
+    uncharged = {TASK_REBUILD_INDEX}
+    timings: list[dict[str, float]] = []
+    while True:
+        done = [r for r in running if r.ready()]
+        timings += [r.get() for r in done]
+        running = [r for r in running if r not in done]
+        message = _take(queue) if len(running) < reserved else None
+        if message is not None:
+            name, args = message
+            if name not in uncharged:
+                running.append(pool.apply_async(_task, (name, args)))
+        elif not running:
+            return timings
+        else:
+            time.sleep(POLL_S)
+
+
+def _take(queue: Any) -> tuple[str, list[Any]] | None:
+    """The next task message (name, positional arguments), acknowledged; None if none waits."""
+    try:
+        message = queue.get(block=False)
+    except queue.Empty:
+        return None
+    message.ack()
+    args, _kwargs, _embed = message.payload  # Celery's message protocol 2
+    return message.headers["task"], list(args)
 
 
 def _start(workers: int, project_id: int, seed: int) -> None:
@@ -101,8 +133,8 @@ def _warm_matching(project_id: int) -> None:
     """What a worker that has matched for a while holds: the project's vocabulary and its
     claims' wordings. The warm-up article does not always build them: another process's
     matching run may have taken it (runs take every article waiting), and then this process's
-    first matching in a measured round counted the whole project (~20 s at a million
-    passages; seen once in a run, load_ratio 0.21)."""
+    first matching in a measured round counted the whole project, which a worker that has
+    been running does not (the bench's output shows it as a low load ratio for that round)."""
     from annotations.models import Project
     from claims.matching import retrieval
     from claims.matching.config import matching_config
@@ -116,24 +148,23 @@ def _warm_matching(project_id: int) -> None:
     claim_queries(dict(retrieval.project_claims(project_id).statements), context)
 
 
-def _store(project_id: int, article: SyntheticArticle) -> tuple[int, dict[str, float]]:
+def _store(project_id: int, article: SyntheticArticle) -> dict[str, float]:
     from annotations.models import Project
     from benchmarks.loading import store_article
 
-    return store_article(Project.objects.get(pk=project_id), article)
+    return store_article(Project.objects.get(pk=project_id), article)[1]
 
 
-def _process(article_id: int) -> tuple[list[int], dict[str, float]]:
-    from annotations.services.processing import articles_process
+def _task(name: str, args: list[Any]) -> dict[str, float]:
+    """One queued task, run as the worker runs it: found by name in the Celery app; its time
+    is reported under its stage (benchmarks.loading.STAGES)."""
+    from annotations.services.articles import TASK_PROCESS_ARTICLE
+    from claims.receivers import TASK_MATCH_ARTICLE
+    from config.celery import app
 
+    stages = {TASK_PROCESS_ARTICLE: "segment_embed_index", TASK_MATCH_ARTICLE: "match"}
+
+    app.loader.import_default_modules()  # the worker's autodiscovery of every app's tasks
     started = time.perf_counter()
-    run = articles_process(article_id=article_id)
-    return run.processed, {"segment_embed_index": time.perf_counter() - started}
-
-
-def _match(article_id: int) -> dict[str, float]:
-    from claims import matching
-
-    started = time.perf_counter()
-    matching.match_article(article_id=article_id)
-    return {"match": time.perf_counter() - started}
+    app.tasks[name](*args)
+    return {stages.get(name, name): time.perf_counter() - started}

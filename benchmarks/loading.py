@@ -15,7 +15,7 @@ Two ways of running the pipeline, each on its own articles:
   matching overlap another's model pass; storing, processing and matching are separate tasks
   in the order a bulk load gives the worker's queue; a processing task embeds the articles
   waiting then in one model pass, up to annotations.services.processing.PROCESS_BATCH, and a
-  matching task matches those waiting, up to claims.matching.engine.MATCH_BATCH
+  matching task matches those waiting, up to claims.matching.article_matching.MATCH_BATCH
   (benchmarks.load_pool). Wall time of the batch.
 - `load_ratio_sequential`: one article after another in this process, on all cores, each
   matched on its own right after its loading; its stage times and costs are the per-article
@@ -286,30 +286,23 @@ def _measure(
             continue
         bulk = _time(lambda chunk=chunk: embed([t for i in chunk for t in texts[i]]))
         t0 = time.perf_counter()
-        for part_s in load_pool.run_articles(pool, project.pk, [corpus[i] for i in chunk]):
-            for name, seconds in part_s.items():
-                pool_stage_s[name] += seconds
+        tasks = load_pool.run_articles(pool, project.pk, [corpus[i] for i in chunk], workers)
         piped = time.perf_counter() - t0
+        _add_stages(pool_stage_s, tasks)
         embed_bulk_s += bulk
         pipeline_s += piped
         rounds.append((bulk, piped))
         chunk = sequential[r * per_round : (r + 1) * per_round]
         seq_bulk_s += _time(lambda chunk=chunk: embed([t for i in chunk for t in texts[i]]))
-        each = alone = 0.0
-        for i in chunk:
-            each += _time(lambda i=i: embed(texts[i]))
-            alone += _time(lambda i=i: run_pipeline(project, corpus[i], stage_s, stage_costs))
+        each, alone = _one_after_another(
+            project, [corpus[i] for i in chunk], chunk, texts, stage_s, stage_costs
+        )
         seq_each_s += each
         seq_s += alone
         logger.info(
             "loading round %d: %d processes %.1f s (model alone %.1f s); one after another "
             "%.1f s (model alone %.1f s)",
-            r + 1,
-            workers,
-            piped,
-            bulk,
-            alone,
-            each,
+            *(r + 1, workers, piped, bulk, alone, each),
         )
     waiting = Article.objects.filter(
         project=project, processing_state=ProcessingState.PROCESSED, matched_at=None
@@ -332,6 +325,29 @@ def _measure(
         rounds=rounds,
         load_average=os.getloadavg()[0],
     )
+
+
+def _add_stages(total: dict[str, float], tasks: list[dict[str, float]]) -> None:
+    for part_s in tasks:
+        for name, seconds in part_s.items():
+            total[name] = total.get(name, 0.0) + seconds
+
+
+def _one_after_another(
+    project: Project,
+    articles: list[SyntheticArticle],
+    indexes: list[int],
+    texts: list[list[str]],
+    stage_s: dict[str, float],
+    stage_costs: dict[str, Costs],
+) -> tuple[float, float]:
+    """The model alone on each article, then each through the pipeline in this process,
+    alternately: (model seconds, pipeline seconds)."""
+    each = alone = 0.0
+    for article, i in zip(articles, indexes, strict=True):
+        each += _time(lambda i=i: embed(texts[i]))
+        alone += _time(lambda a=article: run_pipeline(project, a, stage_s, stage_costs))
+    return each, alone
 
 
 # `...`: the callers' lambdas bind loop variables as defaults, and mypy cannot infer such a

@@ -60,8 +60,7 @@ class LatencyResult:
 
     def _breakdown(self, ms: list[float]) -> dict[str, Any]:
         """Mean milliseconds per match in the model, the database (the caller's connection) and
-        the rest (Python, and waiting for the reads beside); the reads beside (their own
-        connections) overlap those."""
+        the rest (Python, and waiting for any reads on other connections)."""
         if not self.costs:
             return {}
         n = len(self.costs)
@@ -71,8 +70,6 @@ class LatencyResult:
             "model_ms": round(model, 1),
             "db_ms": round(db, 1),
             "other_ms": round(statistics.fmean(ms) - model - db, 1),
-            "db_beside_ms": round(sum(c.db_beside_s for c in self.costs) * 1000 / n, 1),
-            "queries_beside_mean": round(sum(c.queries_beside for c in self.costs) / n, 1),
             "texts_embedded_mean": round(sum(c.texts_embedded for c in self.costs) / n, 1),
             "queries_mean": round(sum(c.queries for c in self.costs) / n, 1),
         }

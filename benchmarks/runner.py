@@ -26,6 +26,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
+from benchmarks.notes import corpus_note, notes
+
 logger = logging.getLogger("benchmarks")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -97,9 +99,19 @@ def _child_settings() -> str:
     return "config.settings.local" if module == "config.settings.test" else module
 
 
+# The development packages the measurements import (the `dev` extra of pyproject.toml).
+DEV_PACKAGES = ("faker", "locust", "matplotlib")
+
+
 def run(config: BenchConfig) -> dict[str, Any]:
     """Create the bench database, run the measurements in a child, drop it; return the result."""
+    import importlib.util
+
     from benchmarks.database import bench_database_name, create_database, drop_database
+
+    missing = [name for name in DEV_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"the bench needs the development install, missing: {missing}")
 
     config.out.mkdir(parents=True, exist_ok=True)
     config.result_path().unlink(missing_ok=True)
@@ -183,7 +195,7 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
     3. At the largest size: loading ratio (charged its share of the IVFFlat rebuild measured
        there), then the API under load, then the export.
     4. Write the JSON result and the chart."""
-    from benchmarks import api_load, engine, export, fill, loading, matching, plans, recall
+    from benchmarks import api_load, engine, export, fill, loading
     from benchmarks.chart import draw
     from benchmarks.corpus import NewsWriter
 
@@ -192,26 +204,10 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
     call_command("migrate", verbosity=0, interactive=False)
     project, editors = _people()
     writer = NewsWriter(config.seed)
-    rng = random.Random(config.seed)
     base_count = min(fill.BASE_SENTENCES, config.passages)
     logger.info("embedding %d base sentences with the model", base_count)
     base = fill.embed_base(writer, base_count, cache_dir=config.out / ".cache")
-    filler = fill.CorpusFiller(project=project, writer=writer, base=base, seed=config.seed)
-    fills, latencies, recalls, plan_texts = [], [], [], []
-    for size in config.sizes:
-        logger.info("growing the project to %d passages", size)
-        fills.append(filler.grow_to(size).as_dict())
-        logger.info("matching latency at %d passages", size)
-        latency = matching.measure_latency(
-            project=project, actor=editors[0], size=size, samples=config.match_samples, rng=rng
-        )
-        latencies.append(latency.as_dict())
-        logger.info("match at %d: %s", size, latencies[-1])
-        top, plan_text = plans.slowest_queries(project=project, actor=editors[0], rng=rng)
-        latencies[-1]["slowest_queries"] = top
-        plan_texts.append(f"==== {size:,} passages ====\n{plan_text}")
-        queries = recall.recall_queries(writer, base.sentences, config.recall_queries)
-        recalls.append(recall.measure_recall(project=project, size=size, queries=queries).as_dict())
+    fills, latencies, recalls, plan_texts = _by_size(config, project, editors[0], writer, base)
     rebuild = _product_rebuild()
     logger.info("loading 2 x %d articles through the pipeline", config.load_articles)
     load = loading.measure_loading(
@@ -241,6 +237,33 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
     return result
 
 
+def _by_size(
+    config: BenchConfig, project: Any, actor: Any, writer: Any, base: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """For each size: grow the project, time matching (with its slowest queries' plans) and
+    measure the passage index's recall. Returns fills, latencies, recalls and plan texts."""
+    from benchmarks import fill, matching, plans, recall
+
+    rng = random.Random(config.seed)
+    filler = fill.CorpusFiller(project=project, writer=writer, base=base, seed=config.seed)
+    fills, latencies, recalls, plan_texts = [], [], [], []
+    for size in config.sizes:
+        logger.info("growing the project to %d passages", size)
+        fills.append(filler.grow_to(size).as_dict())
+        logger.info("matching latency at %d passages", size)
+        latency = matching.measure_latency(
+            project=project, actor=actor, size=size, samples=config.match_samples, rng=rng
+        )
+        latencies.append(latency.as_dict())
+        logger.info("match at %d: %s", size, latencies[-1])
+        top, plan_text = plans.slowest_queries(project=project, actor=actor, rng=rng)
+        latencies[-1]["slowest_queries"] = top
+        plan_texts.append(f"==== {size:,} passages ====\n{plan_text}")
+        queries = recall.recall_queries(writer, base.sentences, config.recall_queries)
+        recalls.append(recall.measure_recall(project=project, size=size, queries=queries).as_dict())
+    return fills, latencies, recalls, plan_texts
+
+
 def _product_rebuild() -> Any:
     """What the product's own rebuild of the passage index (REINDEX CONCURRENTLY, as its
     background task runs it) costs at the largest size: the loading ratio is charged its
@@ -255,104 +278,24 @@ def _product_rebuild() -> Any:
     )
 
 
-def _corpus_note(real: int, perturbed: int) -> str:
-    from benchmarks.fill import BASE_SENTENCES
-
-    if not perturbed:
-        return f"All {real:,} bulk-loaded passages carry real embeddings of synthetic sentences."
-    return (
-        f"{real:,} passages carry real all-MiniLM-L6-v2 embeddings of synthetic sentences; "
-        f"{perturbed:,} (above {BASE_SENTENCES:,}) are perturbed copies of real embeddings "
-        "(Gaussian noise, renormalised, cosine 0.82-0.96 to their base) with the text of a "
-        "variant of the base sentence (one or two slots re-drawn); their clause-window "
-        "vectors are perturbed copies of their own vector."
-    )
-
-
-def _index_notes(ann: dict[str, Any], load: dict[str, Any]) -> list[str]:
-    """What the passage index is, how the product maintains it and what the bench charges."""
-    return [
-        "The passage vector index is pgvector IVFFlat (passage_embedding_ivfflat, cosine, over "
-        "the vectors cast to halfvec), not HNSW: the key hnsw_recall keeps its name for "
-        "compatibility and is the recall@k of the engine's nearest-passage query through that "
-        "IVFFlat index against exact search on the stored float32 vectors. "
-        f"At {ann['passages']:,} passages it is built with lists = {ann['lists']} and the "
-        f"engine reads ivfflat.probes = {ann['probes']} of them (iterative scan "
-        f"{ann['iterative_scan']}). "
-        "Claims keep their HNSW index.",
-        "The product builds the IVFFlat with lists = rows / 1000 (sqrt(rows) above 10^6, one "
-        "list below 10^4) and rebuilds it with more lists each time the passage table doubles "
-        "(a background task, REINDEX CONCURRENTLY), so a build at N rows serves the N/2 rows "
-        "added since the previous one.",
-        "IVFFlat and GIN indexes are dropped before each bulk load and rebuilt after it (the "
-        "IVFFlat with the lists for the rows then in the table, as the product's rebuild leaves "
-        "it); loading-pipeline articles insert into the live indexes.",
-        "load_ratio and load_ratio_sequential include the amortized rebuild: the product's "
-        "rebuild (ANALYZE + REINDEX CONCURRENTLY, annotations.services.vector_index.rebuild) "
-        f"timed at {load['load_index_rebuild_rows']:,} rows "
-        f"({load['load_index_rebuild_build_s']} s) x passages loaded / (rows / 2), "
-        f"{load['load_index_rebuild_charge_s']} s on the pool's run; without it: "
-        f"{load['load_ratio_without_rebuild']} and {load['load_ratio_sequential_without_rebuild']}.",
-    ]
-
-
-def _exact_note(recalls: list[dict[str, Any]]) -> list[str]:
-    """Where the planner chose not to use the IVFFlat index, recall is exact search's: say so."""
-    unused = [
-        f"{r['passages']:,} ({r['probes']} of {r['lists']} lists)"
-        for r in recalls
-        if not r["index_used"]
-    ]
-    if not unused:
-        return []
-    return [
-        "The planner did not use the IVFFlat index for the engine's query at "
-        f"{', '.join(unused)} passages (reading most lists costs more than a scan), so "
-        "hnsw_recall there is that of exact search, not of the index."
-    ]
-
-
-def _notes(
-    config: BenchConfig,
-    corpus_note: str,
-    recalls: list[dict[str, Any]],
+def _targets(
     load: dict[str, Any],
+    latencies: list[dict[str, Any]],
+    growth: float | None,
+    recalls: list[dict[str, Any]],
+    peaks: tuple[float, float],
     api: dict[str, Any],
-) -> list[str]:
-    from annotations.services.processing import PROCESS_BATCH
-    from claims.matching import parallel
-    from claims.matching.engine import MATCH_BATCH
-
-    ann = recalls[-1]
-    notes = [
-        corpus_note,
-        *_index_notes(ann, load),
-        *_exact_note(recalls),
-        "Matching latency = annotation_create + claims.matching.match_claim in-process, as "
-        "the web request and the worker run them; match_claim reads and scores the claim's "
-        "links to other claims beside its passages', on a reader thread with its own "
-        "connection (claims.matching.parallel, "
-        f"CLAIMTRACK_MATCHING_THREADS = {parallel.threads()}), as in the worker; "
-        "breakdown.db_beside_ms is that thread's database time, which overlaps the rest.",
-        f"load_ratio: the pipeline in {load['load_workers']} processes (as the Celery worker "
-        "runs, -c 2), each embedding on its share of the cores, against the model alone on all "
-        "cores; storing, processing and matching are separate tasks in the order a bulk load "
-        f"gives the worker's queue; a processing task embeds up to {PROCESS_BATCH} articles "
-        f"waiting then in one model pass, a matching task matches up to {MATCH_BATCH}; "
-        "load_ratio_sequential: one article after another in one process, each matched alone.",
-        "load_ratio_ceiling_store_index: the sequential load ratio if only the model and the "
-        "database time of storing and indexing the passages (rows, IVFFlat and GIN inserts, "
-        f"{load.get('load_store_index_ms_per_passage', '?')} ms per passage, plus the amortized "
-        f"rebuild, {load.get('load_index_rebuild_ms_per_passage', '?')} ms per passage) cost "
-        "anything.",
-        f"API measured with {api['api_setup']['note']}; no Celery worker ran during it.",
-        "Headline keys: match_* and hnsw_recall (IVFFlat, see above) at the largest size; "
-        f"export_* at {config.export_sizes[1]:,} claims (rows/s of CSV, peak = worst format); "
-        "api_p95_ms = the worst endpoint's p95.",
-    ]
-    if config.skip_slow:
-        notes.append("--skip-slow: small samples; figures are a smoke test, not a benchmark.")
-    return notes
+) -> dict[str, bool | None]:
+    """The bench's targets, met or not (None: not measured at this size)."""
+    at_million = next((r for r in latencies if r["passages"] == 1_000_000), None)
+    return {
+        "load_ratio >= 0.7": load["load_ratio"] >= 0.7,
+        "match p95 < 150 ms at 10^6": at_million["p95_ms"] < 150 if at_million else None,
+        "match p95 grows sub-linearly": growth < 1 if growth is not None else None,
+        "hnsw_recall >= 0.95 at every size": all(r["recall"] >= 0.95 for r in recalls),
+        "export memory flat": peaks[1] <= 1.5 * peaks[0] + 5,
+        "api_errors == 0": api["api_errors"] == 0,
+    }
 
 
 def _assemble(
@@ -366,21 +309,12 @@ def _assemble(
     exports: dict[str, Any],
 ) -> dict[str, Any]:
     small, large = (exports[str(s)] for s in config.export_sizes)
-    real = sum(f["real"] for f in fills)
-    perturbed = sum(f["perturbed"] for f in fills)
+    real, perturbed = (sum(f[key] for f in fills) for key in ("real", "perturbed"))
     top, ann = latencies[-1], recalls[-1]
     peak_large = max(v["peak_mb"] for v in large.values())
     peak_small = max(v["peak_mb"] for v in small.values())
     growth = _growth_exponent(latencies, "p95_ms")
-    at_million = next((r for r in latencies if r["passages"] == 1_000_000), None)
-    targets = {
-        "load_ratio >= 0.7": load["load_ratio"] >= 0.7,
-        "match p95 < 150 ms at 10^6": at_million["p95_ms"] < 150 if at_million else None,
-        "match p95 grows sub-linearly": growth < 1 if growth is not None else None,
-        "hnsw_recall >= 0.95 at every size": all(r["recall"] >= 0.95 for r in recalls),
-        "export memory flat": peak_large <= 1.5 * peak_small + 5,
-        "api_errors == 0": api["api_errors"] == 0,
-    }
+    targets = _targets(load, latencies, growth, recalls, (peak_small, peak_large), api)
     return {
         "passages": config.passages,
         "load_ratio": load["load_ratio"],
@@ -414,6 +348,13 @@ def _assemble(
             "model_sentences_per_s": round(base.sentences_per_s, 1) if not base.cached else None,
             "base_embeddings_cached": base.cached,
         },
-        "notes": _notes(config, _corpus_note(real, perturbed), recalls, load, api),
+        "notes": notes(
+            config.export_sizes[1],
+            config.skip_slow,
+            corpus_note(real, perturbed),
+            recalls,
+            load,
+            api,
+        ),
         "config": {k: str(v) for k, v in asdict(config).items()},
     }

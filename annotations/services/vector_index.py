@@ -1,30 +1,34 @@
 """Upkeep of the passages' vector index (pgvector IVFFlat) and the settings searches use.
 
-Why IVFFlat and not HNSW for passages: every loaded article inserts ~30 passages, and an HNSW
-insert into a graph of a million passages costs 4-6 ms per row at the recall we need (it
-rewrites the neighbour lists of dozens of other rows), as much as embedding the passage. An
-IVFFlat insert only finds the nearest of `lists` centres (~0.1 ms). Its price is that the
-centres are learnt from the rows present when the index is built: the index is rebuilt (with
-more lists) each time the table has doubled, in a background task, so the total build work
-stays about twice that of the last build. Measured by `manage.py bench`.
+Why IVFFlat and not HNSW for passages: every loaded article inserts dozens of passages, and an
+HNSW insert into a graph of a million passages rewrites the neighbour lists of dozens of other
+rows, costing about as much as embedding the passage. An IVFFlat insert only finds the nearest
+of `lists` centres. Its price is that the centres are learnt from the rows present when the
+index is built: the index is rebuilt (with more lists) each time the table has doubled, in a
+background task, so the total build work stays about twice that of the last build. The bench
+(`benchmarks/`) measures both.
 
 The index is built on the vectors cast to halfvec (float16, `annotations.models.half_embedding`):
-a search reads half the bytes, ~35% faster at a million passages (20 probes: ~13.5 ms against
-~21.5 ms), and the bench measures its recall against exact search on the float32 vectors.
+a search reads half the bytes, and the bench measures its recall against exact search on the
+float32 vectors.
 
 Claims keep their HNSW index: a project has thousands of claims, not millions.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
 
+from common.models import OutboxMessage
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -37,14 +41,15 @@ TASK_REBUILD_INDEX = "annotations.rebuild_passage_index"
 ROWS_PER_LIST = 1_000
 # Below this many rows one list is kept: a search reads every row, which is still fast.
 MIN_ROWS_TO_CLUSTER = 10_000
-# Lists a search reads: at least MIN_PROBES, and a fiftieth of the lists beyond that. With 1000
-# lists over a million passages, 10 probes found 98.4% of the exact 50 nearest, 20 probes
-# 99.99% for ~4 ms more (`manage.py bench` sweeps it).
+# Lists a search reads: at least MIN_PROBES, and a fiftieth of the lists beyond that; fewer
+# probes lose some of the exact nearest passages (the bench's recall sweep shows how many).
 MIN_PROBES = 20
 PROBE_SHARE = 50
-# A process queues at most one rebuild in this many seconds.
+# At most one rebuild is queued in this many seconds (the outbox says when the last was).
 REBUILD_CHECK_SECONDS = 600.0
-# Memory for the k-means sample of a rebuild (50 rows per list: ~75 MB at 1000 lists).
+# A process reads the index's list count again after this many seconds (searches ask often).
+PROBES_MEMO_SECONDS = 60.0
+# Memory for the k-means sample of a rebuild (pgvector samples 50 rows per list).
 BUILD_MEMORY = "512MB"
 # An advisory lock key: one rebuild at a time across all processes.
 _LOCK_KEY = 0x1F5A_0001
@@ -96,20 +101,20 @@ def index_state() -> IndexState | None:
 
 
 def search_probes() -> int:
-    """ivfflat.probes for a search now (cached for a minute per process)."""
-    now = time.monotonic()
-    if now - _cached[1] > 60.0:
-        state = index_state()
-        _cached[:] = [probes_for(state.lists if state else 1), now]
-    return int(_cached[0])
+    """ivfflat.probes for a search now: the list count is read at most once a minute per
+    process (a memo of one entry, keyed by the minute), since every search asks."""
+    return _probes_in_minute(int(time.monotonic() // PROBES_MEMO_SECONDS))
 
 
-_cached: list[float] = [MIN_PROBES, -math.inf]
+@functools.lru_cache(maxsize=1)
+def _probes_in_minute(minute: int) -> int:
+    state = index_state()
+    return probes_for(state.lists if state else 1)
 
 
 def forget_cached_probes() -> None:
     """After a rebuild in this process (or by hand): read the list count again at once."""
-    _cached[1] = -math.inf
+    _probes_in_minute.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -123,20 +128,17 @@ class RebuildReport:
 
 def rebuild_check() -> bool:
     """Queue a rebuild when the table has doubled since the index was built (by the planner's
-    row estimate; one catalogue query). Asked after every processed article, so it queues at
-    most once per REBUILD_CHECK_SECONDS per process: the rebuild itself re-checks."""
-    now = time.monotonic()
-    if now - _last_queued[0] < REBUILD_CHECK_SECONDS:
-        return False
+    row estimate; one catalogue query). Asked after every processed article, so a rebuild is
+    queued at most once per REBUILD_CHECK_SECONDS across all processes (the outbox holds the
+    last one queued): the rebuild itself re-checks."""
     state = index_state()
     if state is None or not state.rebuild_due:
         return False
-    _last_queued[0] = now
+    since = timezone.now() - timedelta(seconds=REBUILD_CHECK_SECONDS)
+    if OutboxMessage.objects.filter(task_name=TASK_REBUILD_INDEX, created_at__gte=since).exists():
+        return False
     enqueue(TASK_REBUILD_INDEX)
     return True
-
-
-_last_queued: list[float] = [-math.inf]
 
 
 def _drop_leftovers(cursor: CursorWrapper) -> None:
@@ -165,9 +167,6 @@ def rebuild(*, force: bool = False, concurrently: bool = True) -> RebuildReport:
         if not cursor.fetchone()[0]:
             logger.info("Passage index rebuild already running elsewhere.")
             return RebuildReport(False, 0, 0, 0, 0.0)
-        # This process may queue the next rebuild as soon as the table doubles again: the
-        # check's throttle only stops one doubling from queueing a rebuild per article.
-        _last_queued[0] = -math.inf
         try:
             cursor.execute(f"ANALYZE {TABLE_NAME}")
             state = index_state()

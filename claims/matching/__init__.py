@@ -1,8 +1,9 @@
 """The matching engine: proposes where a claim is stated and which claims an article states.
 
 One file per concern: retrieval (pgvector kNN + full-text), normalizers (numbers, dates,
-names), signals (evidence per pair), scoring (signals -> score), engine (entry points and
-orchestration), writes (idempotent upserts), context (per-process caches), config (thresholds).
+names), signals (evidence per pair), scoring (signals -> score), pair_scoring (a claim's best
+pair in a passage, what is kept per article), engine (entry points; article_matching for a new
+article), writes (idempotent upserts), context (per-process caches), config (thresholds).
 """
 
 from __future__ import annotations

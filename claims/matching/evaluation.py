@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from claims.matching.baselines import BASELINES, Row
 from claims.matching.config import matching_config
 from claims.matching.context import embed_cached
 from claims.matching.engine import claims_index, match_article, match_claim
+from claims.matching.eval_tally import ArticleTally, MentionTally, overlaps
 from claims.models import MatchCandidate
 from claims.services import annotation_create, claim_create
 from common.errors import Conflict
@@ -77,14 +77,6 @@ def load_gold(path: Path) -> Gold:
             mentions.append(mention)
         gold.claims.append(GoldClaim(str(item["id"]), item["statement"], mentions))
     return gold
-
-
-def _overlaps(start: int, end: int, mentions: list[GoldMention]) -> bool:
-    return any(start < m.end and m.start < end for m in mentions)
-
-
-def _f1(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def _project(gold: Gold, protocol: str) -> Project:
@@ -164,7 +156,7 @@ def run_mentions(
     # One embedding batch for every wording the runs will use (the engine's cache keeps them).
     embed_cached([c.statement for c in gold.claims])
     runs = [(c, m) for c in gold.claims for m in c.mentions]
-    pairs = hits1 = hits5 = found = correct = proposed = 0
+    tally = MentionTally()
     for claim, mention in progress(runs, "mentions", len(runs)):
         savepoint = transaction.savepoint()
         annotation = annotation_create(
@@ -185,40 +177,17 @@ def run_mentions(
             if collect is not None:
                 collect += [
                     {
-                        **_pair(gold, "mentions", claim, other, r, _overlaps(r[2], r[3], golds)),
+                        **_pair(gold, "mentions", claim, other, r, overlaps(r[2], r[3], golds)),
                         "marked": mention.article,
                     }
                     for r in ranked
                 ]
-            accepted = [r for r in ranked if r[4] >= threshold]
-            good = [_overlaps(r[2], r[3], golds) for r in accepted]
-            proposed += len(accepted)
-            correct += sum(good)
-            if golds:
-                pairs += 1
-                top = [_overlaps(r[2], r[3], golds) for r in ranked[:5]]
-                hits1 += bool(top[:1] and top[0])
-                hits5 += any(top)
-                found += any(good)
+            counted = tally.add(ranked, golds, threshold)
             report.append(
-                {
-                    "claim": claim.id,
-                    "from": mention.article,
-                    "in": other,
-                    "gold": bool(golds),
-                    "proposed": len(accepted),
-                    "correct": sum(good),
-                }
+                {"claim": claim.id, "from": mention.article, "in": other, "gold": bool(golds)}
+                | counted
             )
-    precision = correct / proposed if proposed else 0.0
-    recall = found / pairs if pairs else 0.0
-    return {
-        "recall_at_1": hits1 / pairs if pairs else 0.0,
-        "recall_at_5": hits5 / pairs if pairs else 0.0,
-        "precision": precision,
-        "recall": recall,
-        "f1": _f1(precision, recall),
-    }
+    return tally.metrics()
 
 
 def run_articles(
@@ -241,8 +210,7 @@ def run_articles(
     # for passages, so the statements are embedded here in batches instead.
     claims_index(list(claim_pk.values()))
     by_pk = {pk: claim for claim in gold.claims for pk in [claim_pk[claim.id]]}
-    ap_sum = 0.0
-    ap_n = at5 = at5_n = found = found_n = correct = proposed = 0
+    tally = ArticleTally()
     for gid, (outlet, text) in progress(gold.articles.items(), "articles", len(gold.articles)):
         article = loaded[gid] = _load_article(project, outlet, text)
         rows = proposer.for_article(project, article.pk)
@@ -255,53 +223,13 @@ def run_articles(
                     by_pk[r[0]],
                     gid,
                     r,
-                    _overlaps(r[2], r[3], golds.get(by_pk[r[0]].id, [])),
+                    overlaps(r[2], r[3], golds.get(by_pk[r[0]].id, [])),
                 )
                 for r in rows
             ]
-        best: dict[str, float] = defaultdict(float)
-        hit: dict[str, bool] = defaultdict(bool)
-        for claim_id, _, start, end, value, _ in rows:
-            gc = by_pk[claim_id].id
-            best[gc] = max(best[gc], value)
-            if value >= threshold:
-                ok = gc in golds and _overlaps(start, end, golds[gc])
-                proposed += 1
-                correct += ok
-                hit[gc] |= ok
-        top5 = sorted(best, key=lambda c: -best[c])[:5]
-        if golds:
-            hits, precision_sum = 0, 0.0
-            for rank, ranked_claim in enumerate(top5, start=1):
-                if ranked_claim in golds:
-                    hits += 1
-                    precision_sum += hits / rank
-            ap_sum += precision_sum / min(len(golds), 5)
-            ap_n += 1
-        at5 += sum(1 for c in golds if c in top5)
-        at5_n += len(golds)
-        found += sum(1 for c in golds if hit[c])
-        found_n += len(golds)
-        report.append(
-            {
-                "article": gid,
-                "gold": len(golds),
-                "top5": top5,
-                "found": sum(1 for c in golds if hit[c]),
-                "proposed": sum(1 for r in rows if r[4] >= threshold),
-                "missed": sorted(c for c in golds if not hit[c]),
-                "wrong": sorted({by_pk[r[0]].id for r in rows if r[4] >= threshold} - set(golds)),
-            }
-        )
-    precision = correct / proposed if proposed else 0.0
-    recall = found / found_n if found_n else 0.0
-    return {
-        "map_at_5": ap_sum / ap_n if ap_n else 0.0,
-        "recall_at_5": at5 / at5_n if at5_n else 0.0,
-        "precision": precision,
-        "recall": recall,
-        "f1": _f1(precision, recall),
-    }
+        gold_id = {pk: claim.id for pk, claim in by_pk.items()}
+        report.append({"article": gid} | tally.add(rows, golds, gold_id, threshold))
+    return tally.metrics()
 
 
 def _pair(

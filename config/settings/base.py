@@ -250,9 +250,6 @@ CLAIMTRACK_EMBEDDING_BATCH = env.int("CLAIMTRACK_EMBEDDING_BATCH", default=64)
 # (2 cores, -c 2: one each, so two articles embed side by side without oversubscribing), all
 # cores anywhere else.
 CLAIMTRACK_TORCH_THREADS = env.int("CLAIMTRACK_TORCH_THREADS", default=0)
-# Reader threads per process, each with its own database connection: a claim's links to other
-# claims are read and scored on one beside its passages' (claims.matching.parallel). 0: in line.
-CLAIMTRACK_MATCHING_THREADS = env.int("CLAIMTRACK_MATCHING_THREADS", default=1)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from annotations.services import embeddings_onnx
-from annotations.services.embeddings import SHORT_BATCH, embed, get_model
+from annotations.services.embeddings import SHORT_BATCH, embed, get_model, model_threads
 
 TEXTS = [
     "The strike by ferry workers has lasted nine weeks, union leader Anna Kowalski said.",
@@ -26,28 +26,33 @@ def encoded(texts: list[str]) -> np.ndarray:
 
 
 @pytest.fixture
-def fresh(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def fresh(settings, tmp_path: Path) -> Any:  # type: ignore[no-untyped-def]
     """A machine that has not exported the graph yet, and a process with no session."""
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(embeddings_onnx, "_session", None)
-    monkeypatch.setattr(embeddings_onnx, "_failed", False)
-    return tmp_path
+    embeddings_onnx.forget_session()
+    yield tmp_path
+    embeddings_onnx.forget_session()  # the next tests load the machine's graph again
 
 
-def test_short_texts_embed_through_onnx_runtime_as_the_model_does() -> None:
+def passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The batch size of every pass of the process's ONNX Runtime session."""
     calls: list[int] = []
-    run = embeddings_onnx.run
+    runner = embeddings_onnx.session(model_threads())
+    assert runner is not None
+    run = runner.run
 
-    def counted(runner, feed):  # type: ignore[no-untyped-def]
+    def counted(names: Any, feed: dict[str, np.ndarray]) -> Any:
         calls.append(len(feed["input_ids"]))
-        return run(runner, feed)
+        return run(names, feed)
 
-    embeddings_onnx.run = counted  # type: ignore[assignment]
-    try:
-        one = np.stack([embed([t])[0] for t in TEXTS])
-        together = embed(TEXTS)
-    finally:
-        embeddings_onnx.run = run  # type: ignore[assignment]
+    monkeypatch.setattr(runner, "run", counted)
+    return calls
+
+
+def test_short_texts_embed_through_onnx_runtime_as_the_model_does(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls = passes(monkeypatch)
+    one = np.stack([embed([t])[0] for t in TEXTS])
+    together = embed(TEXTS)
     assert calls == [1, 1, 1, 1, len(TEXTS)]
     reference = encoded(TEXTS)
     assert np.abs(one - reference).max() < 1e-5
@@ -56,14 +61,7 @@ def test_short_texts_embed_through_onnx_runtime_as_the_model_does() -> None:
 
 
 def test_a_large_batch_keeps_the_pytorch_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    run = embeddings_onnx.run
-
-    def counted(runner: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
-        calls.append(1)
-        return run(runner, feed)
-
-    monkeypatch.setattr(embeddings_onnx, "run", counted)
+    calls = passes(monkeypatch)
     texts = [f"Sentence number {i} about the harbour." for i in range(SHORT_BATCH + 1)]
     vectors = embed(texts)
     assert calls == []
@@ -84,6 +82,6 @@ def test_a_graph_that_cannot_be_loaded_falls_back_to_pytorch(fresh: Path, caplog
     path.write_bytes(b"not an ONNX graph")
     with caplog.at_level(logging.ERROR, logger="annotations.services.embeddings_onnx"):
         vectors = embed(TEXTS[:2])
-    assert "ONNX Runtime unavailable" in caplog.text
+        embed(TEXTS[2:])
+    assert caplog.text.count("ONNX Runtime unavailable") == 1  # tried once per process
     assert np.abs(vectors - encoded(TEXTS[:2])).max() < 1e-6
-    assert embeddings_onnx._failed  # tried once per process, not for every embedding

@@ -4,11 +4,13 @@ when the table has doubled, searched exactly as long as its probes cover every l
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import numpy as np
 import psycopg
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from annotations.models import Article, Passage, ProcessingState
 from annotations.services import article_create, vector_index
@@ -122,14 +124,18 @@ def test_a_rebuild_under_way_elsewhere_is_left_to_finish(project, small_index) -
 
 
 @pytest.mark.django_db
-def test_a_doubled_table_queues_one_rebuild_per_process(project, small_index, monkeypatch) -> None:
-    monkeypatch.setattr(vector_index, "_last_queued", [float("-inf")])
+def test_a_doubled_table_queues_one_rebuild(project, small_index) -> None:
     article = ArticleFactory(project=project)
     assert not rebuild_check()
     _fill(article, CLUSTERED_ROWS)
     assert rebuild_check()
     assert not rebuild_check()  # queued already: the rebuild re-checks for itself
     assert OutboxMessage.objects.filter(task_name=TASK_REBUILD_INDEX).count() == 1
+    # Once the window has passed with the table still doubled, it is queued again.
+    since = timezone.now() - timedelta(seconds=vector_index.REBUILD_CHECK_SECONDS + 1)
+    OutboxMessage.objects.filter(task_name=TASK_REBUILD_INDEX).update(created_at=since)
+    assert rebuild_check()
+    assert OutboxMessage.objects.filter(task_name=TASK_REBUILD_INDEX).count() == 2
 
 
 @pytest.mark.worker

@@ -82,7 +82,7 @@ def test_task_for_a_deleted_claim_is_acknowledged_and_ignored(worker, project) -
 
 
 def test_every_article_of_a_bulk_load_is_matched_whichever_task_takes_it(worker, project) -> None:
-    # Matching runs take several waiting articles at once (engine.MATCH_BATCH); the tasks of
+    # Matching runs take several waiting articles at once (article_matching.MATCH_BATCH); the tasks of
     # the articles taken find them matched. None may be left waiting, and each article's
     # candidates are written once.
     claim = claim_create(

@@ -1,4 +1,4 @@
-"""A matching run takes the articles waiting in its project, up to engine.MATCH_BATCH.
+"""A matching run takes the articles waiting in its project, up to article_matching.MATCH_BATCH.
 
 Under a bulk load the worker's queue holds a matching task per article; the first run takes
 several waiting articles at once and the tasks of those it took find nothing left. The
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from annotations.models import Article, ProcessingState
 from annotations.services import article_create, article_process
-from claims.matching import engine, match_article
+from claims.matching import article_matching, match_article
 from claims.matching.queries import claims_index
 from claims.models import ClaimOrigin, MatchCandidate
 from claims.services import claim_create
@@ -78,7 +78,7 @@ def test_one_run_matches_the_waiting_articles_as_one_run_each_would(project, mon
 
     MatchCandidate.objects.filter(article_id__in=ids).delete()
     Article.objects.filter(pk__in=ids).update(matched_at=None)
-    monkeypatch.setattr(engine, "MATCH_BATCH", 1)
+    monkeypatch.setattr(article_matching, "MATCH_BATCH", 1)
     for pk in ids:
         match_article(article_id=pk)
     assert candidates(ids) == together
@@ -86,7 +86,7 @@ def test_one_run_matches_the_waiting_articles_as_one_run_each_would(project, mon
 
 @pytest.mark.django_db
 def test_a_run_takes_at_most_the_batch_and_the_oldest_first(project, monkeypatch) -> None:
-    monkeypatch.setattr(engine, "MATCH_BATCH", 2)
+    monkeypatch.setattr(article_matching, "MATCH_BATCH", 2)
     first, second, third = (
         load(project, text, outlet)
         for text, outlet in [(HARBOUR, "Harbour Times"), (GAZETTE, "Gazette"), (COURIER, "Courier")]

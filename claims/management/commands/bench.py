@@ -1,10 +1,12 @@
-"""`manage.py bench --passages N [--out DIR] [--skip-slow]`: the performance benchmark (issue 7).
+"""`manage.py bench --passages N [--out DIR] [--skip-slow]`: the performance benchmark.
 
 Builds a throwaway synthetic project of N passages in its own database, measures loading,
 matching latency and the recall of the passage vector index (IVFFlat; the key keeps the name
 hnsw_recall), the claim-table export and the annotation API under load,
 writes a PNG chart to DIR and prints one JSON object as its last line. The work is in
-benchmarks/ (see benchmarks.runner); this command only parses the arguments.
+benchmarks/ (see benchmarks.runner), beside the product: this command only parses the
+arguments, and imports the bench (which needs the `dev` extra: Faker, locust, matplotlib) only
+when it runs, so a production install lists it without having them.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from benchmarks.runner import BenchConfig, run, run_inner
 
 
 class Command(BaseCommand):
@@ -45,6 +45,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["passages"] < 500:
             raise CommandError("--passages must be at least 500.")
+        try:
+            from benchmarks.runner import BenchConfig, run, run_inner
+        except ImportError as exc:  # the bench is a development tool: say what is missing
+            raise CommandError(
+                f"The bench needs the development install (pip install -e '.[dev]'): {exc}"
+            ) from exc
         config = BenchConfig(
             passages=options["passages"],
             out=Path(options["out"]).resolve(),
