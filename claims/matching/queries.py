@@ -17,7 +17,8 @@ import numpy as np
 
 from annotations.models import Annotation
 from annotations.services.embeddings import unpack_vectors
-from claims.matching.context import ProjectContext, embed_cached, embed_windows_cached
+from claims.matching.context import ProjectContext
+from claims.matching.memo import embed_cached, embed_windows_cached
 from claims.matching.normalizers import AliasTable, clause_windows, fold
 from claims.matching.signals import TextProfile
 from claims.models import Claim

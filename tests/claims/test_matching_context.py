@@ -1,5 +1,5 @@
-"""The per-process project context follows the project's articles: added, reprocessed,
-deleted; it reads only what changed when it can, and everything when it must."""
+"""The project context a process keeps in its memo follows the project's articles: added,
+reprocessed, deleted; it reads only what changed when it can, and everything when it must."""
 
 from __future__ import annotations
 
@@ -51,15 +51,15 @@ def test_an_older_article_deleted_is_noticed_by_a_recount(project) -> None:
     load(project, "A bus timetable was printed.", "Coast Gazette")
     assert df(project, "ferry") == 1
     older.delete()
-    # matching an article always recounts; a claim's matching within RECOUNT_SECONDS may not
-    assert project_context(project.pk, recount=True).vocab.df[stem("ferry")] == 0
+    # the delete bumped the project's matching version: the next run sees it at once
+    assert project_context(project.pk).vocab.df[stem("ferry")] == 0
     assert older.pk not in project_context(project.pk).articles
 
 
-def test_an_unchanged_project_costs_one_aggregate_query(project, django_assert_num_queries) -> None:
+def test_an_unchanged_project_costs_one_version_query(project, django_assert_num_queries) -> None:
     load(project, "The ferry strike goes on.", "Harbour Times")
     project_context(project.pk)
-    with django_assert_num_queries(2):  # the alias rows and the articles' fingerprint
+    with django_assert_num_queries(1):  # the project's matching version
         project_context(project.pk)
 
 
@@ -70,7 +70,7 @@ def test_aliases_an_article_declares_come_and_go_with_it(project) -> None:
     assert context.vocab.aliases.resolve("lindaby") == context.vocab.aliases.resolve("lindby")
     version = context.aliases_version
     declaring.delete()
-    context = project_context(project.pk, recount=True)
+    context = project_context(project.pk)
     assert context.aliases_version > version  # the alias table was rebuilt without the pair
     assert context.vocab.aliases.resolve("lindaby") != context.vocab.aliases.resolve("lindby")
     assert +context.discovered == {}
@@ -103,9 +103,9 @@ def test_a_claim_query_is_reused_until_its_wording_or_the_aliases_change(project
 
 def _fresh_counts(project_id: int) -> tuple[Counter[str], int, int]:
     """The counts a context built from nothing gives (what a new worker process would see)."""
-    from claims.matching import context as module
+    from claims.matching import memo
 
-    module._contexts.pop(project_id, None)
+    memo.forget()
     fresh = project_context(project_id)
     return +fresh.vocab.df, fresh.vocab.n_docs, fresh.aliases_version
 
@@ -113,7 +113,7 @@ def _fresh_counts(project_id: int) -> tuple[Counter[str], int, int]:
 def test_a_new_alias_recounts_only_the_articles_that_name_its_variants(
     project, monkeypatch
 ) -> None:
-    from claims.matching import context as module
+    from claims.matching import counts as module
     from claims.models import Alias
 
     spelled = {
@@ -173,15 +173,16 @@ _pairs = st.lists(st.tuples(_phrases, _phrases), max_size=4)
 def test_a_text_the_alias_change_rewrites_is_always_recounted(texts, before, after) -> None:
     """The superset _realias relies on: any text that the old and the new alias tables
     rewrite differently is among the articles _naming finds (by the words it has)."""
-    from claims.matching import context as module
+    from claims.matching import counts as module
+    from claims.matching.context import ProjectContext
     from claims.matching.normalizers import AliasTable, fold
     from claims.matching.signals import Vocabulary
 
     old, new = AliasTable.from_pairs(before), AliasTable.from_pairs(before + after)
     variants = module._changed_variants(old, new)
-    context = module.ProjectContext(0, Vocabulary())
+    context = ProjectContext(0, Vocabulary())
     for i, text in enumerate(texts):
-        context.articles[i] = module._ArticleStats(
+        context.articles[i] = module.ArticleStats(
             (), Counter(), 0, set(), [], module._tokens(fold(text))
         )
     named = module._naming(context, variants)
