@@ -1,26 +1,22 @@
 """A project's vocabulary (IDF, lower-case words, aliases) and the text profiles built with
 it, as a process keeps it in its project memo (`memo.py`).
 
-The memo is keyed by the project's matching version, so a worker never uses a stale
-vocabulary; when the version moves on, the articles added, reprocessed or removed since, and
-an alias table changed, are counted again (`counts.py`), not the whole project.
+The word counts live in PostgreSQL (`counts.py`): a process that has none reads their totals,
+one that holds an earlier step's applies the steps since. The memo is keyed by the project's
+matching version, so a worker never uses a stale vocabulary, and a new one needs no warm-up.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
-
 from annotations.models import Article, ProcessingState
 from claims.matching import counts
-from claims.matching.counts import ArticleStats
 from claims.matching.memo import embed_cached, embed_windows_cached, project_memo
+from claims.matching.normalizers import ENGLISH
 from claims.matching.signals import TextProfile, Vocabulary
-from claims.models import Alias
 
 __all__ = ["ProjectContext", "embed_cached", "embed_windows_cached", "project_context"]
 
@@ -34,23 +30,23 @@ class ProjectContext:
 
     project_id: int
     vocab: Vocabulary
-    articles: dict[int, ArticleStats] = field(default_factory=dict)
-    alias_rows: tuple[tuple[str, str], ...] = ()
     discover: bool = True
-    ready: bool = False
-    # (count, last processed_at, highest id) of the processed articles last synced.
-    fingerprint: tuple[Any, ...] = ()
+    # The count step (counts.py) the vocabulary holds, and the editors' alias rows of it.
+    seq: int = -1
+    alias_rows: counts.Rows = ()
     # Bumped when the alias table is rebuilt; text profiles are valid as long as it holds.
     aliases_version: int = 0
-    # The alias pairs the counted articles declare, with how many declare each: kept as
-    # articles come and go, so a sync need not walk every article of a large archive.
-    discovered: Counter[tuple[str, str]] = field(default_factory=Counter)
-    # The counted articles per language; the commonest is the vocabulary's (Vocabulary.language).
+    # Articles per lower-case word, per alias pair they declare ("X, known as Y": variant
+    # and canonical joined by counts.SEP), per language.
+    lower: Counter[str] = field(default_factory=Counter)
+    declared: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     _profiles: dict[tuple[str, str], tuple[int, TextProfile]] = field(default_factory=dict)
     # Claim queries built with this context (queries.claim_queries), by claim, wording and
     # alias-table version: every new article is matched against the same claims.
     queries: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # Languages of processed articles looked up (see language_of), for this count step.
+    _languages: dict[int, str | None] = field(default_factory=dict)
 
     def profile(self, text: str, language: str | None = None) -> TextProfile:
         """A text's profile in `language` (None: the project's main language); it depends on
@@ -65,10 +61,23 @@ class ProjectContext:
         self._profiles[key] = (self.aliases_version, built)
         return built
 
+    def know_languages(self, article_ids: list[int]) -> None:
+        """Look up the languages of these articles in one query (before language_of)."""
+        missing = [pk for pk in dict.fromkeys(article_ids) if pk not in self._languages]
+        if not missing:
+            return
+        found = dict(
+            Article.objects.filter(
+                pk__in=missing, processing_state=ProcessingState.PROCESSED
+            ).values_list("pk", "language")
+        )
+        self._languages.update((pk, found.get(pk)) for pk in missing)
+
     def language_of(self, article_id: int) -> str:
-        """The language of a counted article; the project's main one for any other."""
-        stats = self.articles.get(article_id)
-        return stats.language if stats is not None else self.vocab.language
+        """The language of a processed (counted) article; the project's main one for any
+        other."""
+        self.know_languages([article_id])
+        return self._languages[article_id] or self.vocab.language
 
 
 def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -> ProjectContext:
@@ -81,62 +90,59 @@ def project_context(project_id: int, *, discover_aliases_in_text: bool = True) -
 
 
 def _up_to_date(project_id: int, known: ProjectContext | None, discover: bool) -> ProjectContext:
-    """`known` (the context of an earlier version, or None) synced with the project's
-    processed articles and aliases: only what changed is read when the stamps allow it."""
-    rows = tuple(
-        Alias.objects.filter(Q(project_id=project_id) | Q(project__isnull=True))
-        .order_by("pk")
-        .values_list("canonical", "variant")
-    )
-    processed = Article.objects.filter(
-        project_id=project_id, processing_state=ProcessingState.PROCESSED
-    )
-    # The latest processed_at and id (two index look-ups) tell whether an article came or was
-    # reprocessed (reprocessing sets a new processed_at); the count, that one went away.
-    fingerprint = (
-        processed.count(),
-        *processed.aggregate(last=Max("processed_at"), top=Max("pk")).values(),
-    )
-    unchanged = known is not None and known.alias_rows == rows and known.fingerprint == fingerprint
-    if known is not None and known.ready and unchanged:
+    """`known` (the context of an earlier version, or None) brought to the latest count step:
+    the counts are stepped first if they lag behind the articles or aliases."""
+    seq = counts.count(project_id, discover)
+    if known is not None and known.seq == seq:
+        known._languages.clear()
         return known
-    context = (
-        known
-        if known is not None
-        else ProjectContext(project_id, Vocabulary(), alias_rows=rows, discover=discover)
-    )
-    # An editor's alias added, changed or removed: the counts of the articles it can
-    # change are redone (counts._realias), not those of the whole project.
-    realias = context.alias_rows != rows
-    context.alias_rows = rows
-    delta = _delta(processed, context, fingerprint) if known is not None else None
-    if delta is not None:
-        counts.sync(context, delta, complete=False, realias=realias)
-    else:
-        counts.sync(context, dict(_stamp_rows(processed)), realias=realias)
-    context.fingerprint = fingerprint
-    return context
+    change = counts.changes_since(project_id, discover, known.seq) if known is not None else None
+    if known is None or change is None:
+        totals = counts.read(project_id, discover)
+        context = ProjectContext(project_id, Vocabulary(), discover=discover)
+        if known is not None:
+            context.aliases_version = known.aliases_version
+        _apply(context, totals, fresh=True)
+        return context
+    _apply(known, change, fresh=False)
+    known._languages.clear()
+    return known
 
 
-def _stamp_rows(articles: QuerySet[Article]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(processed_at, revision, language) by article: the language last, where _sync reads it."""
-    rows = articles.values_list("pk", "processed_at", "revision", "language")
-    for pk, processed_at, revision, language in rows:
-        yield pk, (processed_at, revision, language)
-
-
-def _delta(
-    processed: QuerySet[Article], known: ProjectContext, fingerprint: tuple[Any, ...]
-) -> dict[int, tuple[Any, ...]] | None:
-    """The stamps of the articles processed since this process last looked (one indexed
-    query, not a row per article of a large archive), when they account for the fingerprint:
-    no article went away. None otherwise: then every stamp is read."""
-    if not known.ready or not known.fingerprint or known.fingerprint[1] is None:
-        return None
-    delta = dict(_stamp_rows(processed.filter(processed_at__gt=known.fingerprint[1])))
-    count, _, top = fingerprint
-    new = sum(1 for pk in delta if pk not in known.articles)
-    highest = max([known.fingerprint[2] or 0, *delta])
-    if len(known.articles) + new != count or (count and highest != top):
-        return None
-    return delta
+def _apply(context: ProjectContext, change: counts.Totals, *, fresh: bool) -> None:
+    """Add a step's (or the totals') counts to the context; a new alias table (an editor's
+    row, or pairs the articles declare) makes a new vocabulary with it."""
+    vocab = context.vocab
+    declared = +context.declared
+    held = {
+        counts.TERM: vocab.df,
+        counts.LOWER: context.lower,
+        counts.ALIAS: context.declared,
+        counts.LANGUAGE: context.languages,
+    }
+    for (kind, term), n in change.counts.items():
+        if kind == counts.DOCS:
+            vocab.n_docs += n
+            continue
+        counter = held[kind]
+        counter[term] += n
+        if counter[term] <= 0:
+            del counter[term]
+            if kind == counts.LOWER:
+                vocab.lower_words.discard(term)
+        elif kind == counts.LOWER:
+            vocab.lower_words.add(term)
+    if fresh or context.alias_rows != change.alias_rows or +context.declared != declared:
+        pairs = Counter({(counts.ALIAS, t): n for t, n in context.declared.items()})
+        context.vocab = Vocabulary(
+            df=vocab.df,
+            n_docs=vocab.n_docs,
+            lower_words=vocab.lower_words,
+            aliases=counts.alias_table(change.alias_rows, pairs),
+            version=vocab.version + 1,
+        )
+        context.aliases_version += 1
+    main = sorted(context.languages.items(), key=lambda item: (-item[1], item[0]))
+    context.vocab.language = main[0][0] if main else ENGLISH
+    context.vocab.changed()
+    context.seq, context.alias_rows = change.seq, change.alias_rows

@@ -276,6 +276,9 @@ def match_claim(*, claim_id: int) -> int:
     # One transaction: a single commit for the embedding and every candidate written (each
     # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
     # The read beside it only reads: every write is in this transaction.
+    # The word counts are brought up to date first, in a transaction of their own: their
+    # count lock is then not held while the claim is matched.
+    project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
     with parallel.reads() as reads, transaction.atomic():
         return _match_claim(claim, config, reads)
 
@@ -354,6 +357,8 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
+    # As in match_claim, the word counts first, on their own.
+    project_context(article.project_id, discover_aliases_in_text=config["discover_aliases"])
     # One transaction, as in match_claim: one commit, and a worker that dies half-way leaves
     # the articles waiting (unmatched), for its redelivered task or the next one to take.
     with transaction.atomic():

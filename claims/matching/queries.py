@@ -101,6 +101,7 @@ def claim_queries(statements: dict[int, str], context: ProjectContext) -> dict[i
         .values_list("pk", "claim_id", "article_id", "start", "end", "exact")
     ):
         mentions[claim_id].append((pk, article_id, start, end, exact))
+    context.know_languages([m[1] for own in mentions.values() for m in own])
     languages = {pk: _wording_languages(mentions[pk], context) for pk in statements}
     keys = {
         pk: (context.aliases_version, pk, statement, tuple(mentions[pk]), languages[pk])
@@ -189,6 +190,7 @@ def passage_units(
     cached), as is one stored before clause vectors were kept.
     """
     aliases = context.vocab.aliases
+    context.know_languages([p["article_id"] for p in passages])
     prepared: list[tuple[list[tuple[int, int]], np.ndarray | None, np.ndarray | None]] = []
     redo_texts: list[str] = []
     redo_windows: list[list[tuple[int, int]]] = []

@@ -123,3 +123,44 @@ def test_a_fresh_process_matches_as_a_warm_one(project) -> None:
     match_claim(claim_id=claim.pk)
     assert warm == warm_before and warm
     assert _candidates(claim.pk) == warm
+
+
+@pytest.mark.django_db(transaction=True)
+def test_articles_loaded_at_once_are_each_counted_once_without_deadlock() -> None:
+    import threading
+
+    from django.db import connections
+
+    from claims.matching import counts
+
+    project = ProjectFactory()
+    texts = [f"The ferry strike in Lindby entered week {n}, union leaders said." for n in (2, 3)]
+    articles = [
+        article_create(project=project, text=text, outlet=f"Outlet {n}")
+        for n, text in enumerate(texts)
+    ]
+    start = threading.Barrier(len(articles))
+    errors: list[BaseException] = []
+
+    def load_and_count(article_id: int) -> None:
+        try:
+            start.wait()
+            article_process(article_id=article_id)
+            with transaction.atomic():
+                counts.count(project.pk, True)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=load_and_count, args=(a.pk,)) for a in articles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and not any(t.is_alive() for t in threads)
+    totals = counts.read(project.pk, True).counts
+    assert totals[(counts.TERM, stem("ferry"))] == 2
+    assert totals[(counts.DOCS, "")] == 2
+    memo.forget()
+    assert project_context(project.pk).vocab.df[stem("strike")] == 2
