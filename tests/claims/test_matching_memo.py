@@ -100,7 +100,7 @@ def test_claim_vectors_follow_the_project_without_waiting(project) -> None:
     assert project_claims(project.pk).statements == {}
 
 
-def _candidates(claim_id: int) -> list[tuple[int, int, int, float]]:
+def _candidates(claim_id: int) -> list[tuple[int, int | None, int | None, float]]:
     return list(
         MatchCandidate.objects.filter(claim_id=claim_id)
         .order_by("passage_id", "start")
