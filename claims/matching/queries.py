@@ -25,7 +25,7 @@ from claims.models import Claim
 
 # Wordings of a claim used as queries: its statement and up to this many mentions.
 MAX_MENTION_QUERIES = 6
-# Claim queries kept per project context (a few kB each).
+# Claim queries kept per project context (a claim's wordings, vectors and profiles each).
 QUERY_CACHE_SIZE = 20_000
 # Claims embedded per batch when indexing a project.
 INDEX_BATCH = 512

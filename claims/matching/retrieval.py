@@ -144,8 +144,8 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
     else:
         size = _conjunction_size(terms, vocab)
         # In a large project GIN checks every group for each of the many rows holding any of
-        # the words (~60 ms for 56 groups at a million passages): keep the rarest words whose
-        # groups stay within MAX_GROUPS (6 words in pairs, 5 in threes, 6 in fours).
+        # the words, so the cost grows with the groups: keep the rarest words whose groups
+        # stay within MAX_GROUPS (6 words in pairs, 5 in threes, 6 in fours).
         large = vocab is not None and vocab.n_docs > COMMON_WORD_MIN_DOCS
         while large and len(terms) > size and math.comb(len(terms), size) > MAX_GROUPS:
             terms = terms[:-1]
