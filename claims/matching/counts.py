@@ -243,7 +243,8 @@ class _Step:
             # in key order, so two steps (which the count lock already serialises) never
             # wait on each other's rows the other way round
             cursor.execute(_UPSERT, [*base, kinds, terms, ns])
-            cursor.execute(_PRUNE_ZEROS, [*base, kinds, terms])
+            if any(n < 0 for n in ns):  # only a count that went down can reach zero
+                cursor.execute(_PRUNE_ZEROS, [*base, kinds, terms])
             if gone:
                 cursor.execute(_FORGET, [*base, gone])
             for pk, (stamp, contribution, hashes) in sorted(self.written.items()):

@@ -23,16 +23,18 @@ LANGUAGE sql AS $$
 $$;
 """
 
-# One statement-level function per table: `projects` selects the projects of the rows in a
-# transition table (new_rows, old_rows).
+# One statement-level function per table: {new} and {old} select the projects of the rows in
+# a transition table (new_rows, old_rows), {changed} those of the rows an update changed in
+# what matching reads.
 FUNCTION = """
 CREATE FUNCTION claims_bump_from_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'INSERT' THEN
         PERFORM claims_bump_matching_version(ARRAY({new}));
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    ELSIF TG_OP = 'DELETE' THEN
         PERFORM claims_bump_matching_version(ARRAY({old}));
+    ELSE
+        PERFORM claims_bump_matching_version(ARRAY({changed}));
     END IF;
     RETURN NULL;
 END $$;
@@ -53,6 +55,34 @@ SOURCES = {
     "claims_claim": OWN,
     "claims_alias": OWN,
 }
+# The columns matching reads, where a table's rows are also updated for other reasons (a
+# claim's status, a mark's anchor state; a claim matched again stores the vector it had):
+# only an update that changes one of them bumps. Other tables: every update.
+READ_COLUMNS = {
+    "annotations_annotation": ("claim_id", "article_id", "start", '"end"', "exact"),
+    "claims_claim": ("statement", "embedding", "project_id"),
+}
+CHANGED_VIA_ARTICLE = """
+SELECT a.project_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+JOIN annotations_article a ON a.id IN (n.article_id, o.article_id) WHERE {differ}
+"""
+CHANGED_OWN = """
+SELECT unnest(ARRAY[n.project_id, o.project_id]) FROM new_rows n JOIN old_rows o ON o.id = n.id
+WHERE {differ}
+"""
+
+
+def _changed(table: str) -> str:
+    columns = READ_COLUMNS.get(table)
+    if columns is None:
+        both = SOURCES[table].format(rows="new_rows") + " UNION "
+        return both + SOURCES[table].format(rows="old_rows")
+    differ = "({}) IS DISTINCT FROM ({})".format(
+        ", ".join(f"n.{c}" for c in columns), ", ".join(f"o.{c}" for c in columns)
+    )
+    template = CHANGED_VIA_ARTICLE if SOURCES[table] == VIA_ARTICLE else CHANGED_OWN
+    return template.format(differ=differ)
+
 
 # An article counts for matching once processed: its state, stamps and language matter, not
 # the matched_at every match writes (that would void every worker's memo at each match).
@@ -83,7 +113,10 @@ def _forward() -> str:
     for table, source in SOURCES.items():
         parts.append(
             FUNCTION.format(
-                table=table, new=source.format(rows="new_rows"), old=source.format(rows="old_rows")
+                table=table,
+                new=source.format(rows="new_rows"),
+                old=source.format(rows="old_rows"),
+                changed=_changed(table),
             )
         )
     return "\n".join(parts)

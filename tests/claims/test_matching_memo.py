@@ -12,7 +12,7 @@ from claims.matching import match_claim, memo
 from claims.matching.context import project_context
 from claims.matching.normalizers import stem
 from claims.matching.retrieval import project_claims
-from claims.models import Alias, MatchCandidate
+from claims.models import Alias, Claim, MatchCandidate
 from claims.services import annotation_create
 from tests.factories import ProjectFactory
 
@@ -55,6 +55,10 @@ def test_every_change_matching_reads_moves_the_version_on(project) -> None:
     assert not moved()  # what a match writes is not what it reads
     claim = annotation_create(article=article, start=0, end=20, statement="Council vote").claim
     assert moved()  # a claim and its mark
+    Claim.objects.filter(pk=claim.pk).update(notes="Check the council minutes.")
+    assert not moved()  # nothing matching reads
+    Claim.objects.filter(pk=claim.pk).update(statement="The council voted")
+    assert moved()
     Alias.objects.create(project=project, canonical="Dunmore", variant="Dun Mor")
     assert moved()
     Alias.objects.create(project=None, canonical="Kyiv", variant="Kiev")
