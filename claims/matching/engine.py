@@ -273,12 +273,12 @@ def match_claim(*, claim_id: int) -> int:
         logger.info("Claim %s no longer exists; nothing to match.", claim_id)
         return 0
     config = matching_config(claim.project.matching_settings)
-    # One transaction: a single commit for the embedding and every candidate written (each
-    # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
-    # The read beside it only reads: every write is in this transaction.
     # The word counts are brought up to date first, in a transaction of their own: their
     # count lock is then not held while the claim is matched.
     project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
+    # One transaction: a single commit for the embedding and every candidate written (each
+    # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
+    # The read beside it only reads: every write is in this transaction.
     with parallel.reads() as reads, transaction.atomic():
         return _match_claim(claim, config, reads)
 
