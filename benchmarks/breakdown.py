@@ -5,9 +5,8 @@ time by wrapping the forward pass of the transformer module of the process's one
 SentenceTransformer (every caller reaches it through annotations.services.embeddings.get_model,
 and `embed_with_windows`, which `embed` uses for batches too) and the `run` of the process's
 ONNX Runtime session that short texts take (embeddings_onnx.session); database time with
-Django's `connection.execute_wrapper` on the caller's connection. Queries on other connections
-(the engine's reader thread, claims.matching.parallel) are not seen: their time overlaps the
-caller's, which waits for them inside "other". No product module carries a hook for this.
+Django's `connection.execute_wrapper` on the caller's connection (matching runs on it alone).
+No product module carries a hook for this.
 """
 
 from __future__ import annotations

@@ -142,9 +142,7 @@ def _warm_matching(project_id: int) -> None:
     from claims.matching.queries import claim_queries
 
     config = matching_config(Project.objects.get(pk=project_id).matching_settings)
-    context = project_context(
-        project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
-    )
+    context = project_context(project_id, discover_aliases_in_text=config["discover_aliases"])
     claim_queries(dict(retrieval.project_claims(project_id).statements), context)
 
 

@@ -81,6 +81,8 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
+    # As in match_claim, the word counts first, on their own.
+    project_context(article.project_id, discover_aliases_in_text=config["discover_aliases"])
     articles = _take_waiting(article)
     if not articles:
         return 0
@@ -114,10 +116,7 @@ def _match_articles(
     passages: list[dict[str, Any]],
     config: dict[str, Any],
 ) -> int:
-    # recount: an article deleted just before must not lend its words and aliases here
-    context = project_context(
-        project_id, discover_aliases_in_text=config["discover_aliases"], recount=True
-    )
+    context = project_context(project_id, discover_aliases_in_text=config["discover_aliases"])
     units = passage_units(passages, context)
     known = retrieval.project_claims(project_id)
     wanted = _claims_to_score(project_id, articles, passages, units, config, known)

@@ -73,6 +73,9 @@ def match_claim(*, claim_id: int) -> int:
         logger.info("Claim %s no longer exists; nothing to match.", claim_id)
         return 0
     config = matching_config(claim.project.matching_settings)
+    # The word counts are brought up to date first, in a transaction of their own: their
+    # count lock is then not held while the claim is matched.
+    project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
     # One transaction: a single commit for the embedding and every candidate written (each
     # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
     with transaction.atomic():

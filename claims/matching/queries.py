@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 
 from annotations.services.embeddings import unpack_vectors
-from claims.matching.context import ProjectContext, embed_cached, embed_windows_cached
+from claims.matching.context import ProjectContext
+from claims.matching.memo import embed_cached, embed_windows_cached
 from claims.matching.normalizers import AliasTable, clause_windows, fold
 from claims.matching.signals import TextProfile
 from claims.models import Annotation, Claim
 
 # Wordings of a claim used as queries: its statement and up to this many mentions.
 MAX_MENTION_QUERIES = 6
-# Claim queries kept per project context (a few kB each).
+# Claim queries kept per project context (a claim's wordings, vectors and profiles each).
 QUERY_CACHE_SIZE = 20_000
 # Claims embedded per batch when indexing a project.
 INDEX_BATCH = 512
@@ -99,6 +100,7 @@ def claim_queries(statements: dict[int, str], context: ProjectContext) -> dict[i
         .values_list("pk", "claim_id", "article_id", "start", "end", "exact")
     ):
         mentions[claim_id].append((pk, article_id, start, end, exact))
+    context.know_languages([m[1] for own in mentions.values() for m in own])
     languages = {pk: _wording_languages(mentions[pk], context) for pk in statements}
     keys = {
         pk: (context.aliases_version, pk, statement, tuple(mentions[pk]), languages[pk])
@@ -187,6 +189,7 @@ def passage_units(
     cached), as is one stored before clause vectors were kept.
     """
     aliases = context.vocab.aliases
+    context.know_languages([p["article_id"] for p in passages])
     prepared: list[tuple[list[tuple[int, int]], np.ndarray | None, np.ndarray | None]] = []
     redo_texts: list[str] = []
     redo_windows: list[list[tuple[int, int]]] = []

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
 import re
-import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,12 +22,22 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Least, RowNumber
 from pgvector.django import CosineDistance
 
-from annotations.models import EMBEDDING_DIM, TEXT_SEARCH_CONFIG, Passage, half_embedding
-from annotations.services.embeddings import unpack_vectors
+from annotations.models import TEXT_SEARCH_CONFIG, Passage, half_embedding
 from annotations.services.vector_index import search_probes
 from claims.matching.normalizers import STOPWORDS, AliasTable, fold, stem
+from claims.matching.project_vectors import ProjectClaims, marked_passages, project_claims
 from claims.matching.signals import Vocabulary, lexical_terms
 from claims.models import Claim
+
+__all__ = [
+    "ProjectClaims",
+    "claims_for_passages",
+    "claims_near_claim",
+    "nearest_per_article",
+    "passages_for_claim",
+    "project_claims",
+    "text_query",
+]
 
 # The rarest words of a query text used in the full-text query (any two of them must occur).
 MAX_QUERY_WORDS = 8
@@ -137,8 +144,8 @@ def text_query(text: str, vocab: Vocabulary | None = None) -> SearchQuery | None
     else:
         size = _conjunction_size(terms, vocab)
         # In a large project GIN checks every group for each of the many rows holding any of
-        # the words (~60 ms for 56 groups at a million passages): keep the rarest words whose
-        # groups stay within MAX_GROUPS (6 words in pairs, 5 in threes, 6 in fours).
+        # the words, so the cost grows with the groups: keep the rarest words whose groups
+        # stay within MAX_GROUPS (6 words in pairs, 5 in threes, 6 in fours).
         large = vocab is not None and vocab.n_docs > COMMON_WORD_MIN_DOCS
         while large and len(terms) > size and math.comb(len(terms), size) > MAX_GROUPS:
             terms = terms[:-1]
@@ -226,7 +233,7 @@ def nearest_per_article(
 
 # match_article retrieves for all passages of the new articles in one statement per method
 # (LATERAL joins), instead of one round trip per passage; the claims nearest each passage, and
-# the marked passages nearest it, are found in memory (see project_claims, _marked_passages).
+# the marked passages nearest it, are found in memory (project_vectors).
 _CLAIMS_SHARING_WORDS = """
 SELECT p.id, c.id FROM annotations_passage p
 CROSS JOIN LATERAL (
@@ -239,25 +246,6 @@ CROSS JOIN LATERAL (
     ORDER BY ts_rank(c.search_vector, q.query) DESC LIMIT %(k)s
 ) c
 WHERE p.article_id = ANY(%(articles)s) AND q.query IS NOT NULL
-"""
-# The project's marks on claims, with what tells whether the passages under one changed: its
-# span, its claim, and when its article was last processed (which rewrites the passages; as
-# text, only compared: parsing hundreds of timestamps per article cost more than the query).
-_MARKS = """
-SELECT m.id, m.claim_id, m.article_id, m.start, m."end", a.processed_at::text
-FROM annotations_annotation m
-JOIN annotations_article a ON a.id = m.article_id
-WHERE a.project_id = %(project)s AND m.claim_id IS NOT NULL
-ORDER BY m.id
-"""
-# The passages under the given marks: their stored float16 vectors, far cheaper to read than
-# the vector column (read only for passages stored before those were kept).
-_MARKED_PASSAGES = """
-SELECT m.id, o.unit_vectors, CASE WHEN o.unit_vectors IS NULL THEN o.embedding END
-FROM annotations_annotation m
-JOIN annotations_passage o
-  ON o.article_id = m.article_id AND m.start < o."end" AND o.start < m."end"
-WHERE m.id = ANY(%(marks)s) AND o.embedding IS NOT NULL
 """
 
 
@@ -300,7 +288,7 @@ def claims_for_passages(
         nearest = np.argsort(-(passages @ claims.vectors.T), axis=1, kind="stable")[:, :k]
         for row, passage_id in enumerate(ids):
             found.setdefault(passage_id, set()).update(claims.ids[nearest[row]].tolist())
-    marked = _marked_passages(project_id)
+    marked = marked_passages(project_id)
     if not len(marked.claim_ids):
         return found
     cosines = passages @ marked.vectors.T
@@ -312,112 +300,6 @@ def claims_for_passages(
         if len(near):
             found.setdefault(passage_id, set()).update(int(c) for c in near)
     return found
-
-
-@dataclass
-class MarkedPassages:
-    """The passages under the project's marks: per passage, the claim marked and the article."""
-
-    claim_ids: np.ndarray
-    article_ids: np.ndarray
-    vectors: np.ndarray
-    # mark id -> (its row of _MARKS, its passages' vectors)
-    marks: dict[int, tuple[tuple[Any, ...], list[np.ndarray]]] = field(default_factory=dict)
-
-
-_marked_cache: dict[int, MarkedPassages] = {}
-
-
-def _marked_passages(project_id: int) -> MarkedPassages:
-    """The vectors of the passages marked as mentions in the project, kept per process: the
-    marks are few beside all passages and change rarely beside the articles matched, so only
-    marks new or changed (span, claim, or their article processed again) are read, not every
-    marked passage for every new article (~15 ms at 300 marks)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_MARKS, {"project": project_id})
-        rows = {row[0]: tuple(row) for row in cursor.fetchall()}
-    cached = _marked_cache.get(project_id)
-    known = cached.marks if cached is not None else {}
-    missing = [pk for pk, row in rows.items() if known.get(pk, ((),))[0] != row]
-    if cached is not None and not missing and len(known) == len(rows):
-        return cached
-    marks = {pk: known[pk] for pk in rows if pk not in missing}
-    read: dict[int, list[np.ndarray]] = {pk: [] for pk in missing}
-    if missing:
-        with connection.cursor() as cursor:
-            cursor.execute(_MARKED_PASSAGES, {"marks": missing})
-            for pk, packed, raw in cursor.fetchall():
-                read[pk].append(unpack_vectors(packed)[0] if packed else _vector(raw))
-    marks.update({pk: (rows[pk], read[pk]) for pk in missing})
-    under = [(row[1], row[2], v) for pk in sorted(marks) for row, vs in [marks[pk]] for v in vs]
-    found = MarkedPassages(
-        claim_ids=np.array([c for c, _, _ in under], dtype=np.int64),
-        article_ids=np.array([a for _, a, _ in under], dtype=np.int64),
-        vectors=(
-            np.stack([v for _, _, v in under])
-            if under
-            else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        ),
-        marks=marks,
-    )
-    _marked_cache[project_id] = found
-    return found
-
-
-# A worker keeps each project's claim vectors this long before reading them all again (a
-# statement edited meanwhile is read at once: its vector is fetched when its text changes).
-CLAIM_VECTORS_SECONDS = 60.0
-_claim_cache: dict[int, tuple[float, dict[int, tuple[str, np.ndarray]]]] = {}
-
-
-@dataclass
-class ProjectClaims:
-    """The project's claims with an embedding: ids, statements and unit vectors (rows)."""
-
-    ids: np.ndarray
-    statements: dict[int, str]
-    vectors: np.ndarray
-
-
-def project_claims(project_id: int) -> ProjectClaims:
-    """The project's claims with an embedding, their vectors kept per process. The exact
-    nearest claims of 30 passages among thousands are a matrix product in memory; in
-    PostgreSQL each passage's search read every claim's vector again (~20 ms an article for
-    300 claims). Statements are read every time; only claims not seen before (or whose
-    statement changed) have their vector read."""
-    rows = list(
-        Claim.objects.filter(project_id=project_id)
-        .exclude(embedding=None)
-        .values_list("pk", "statement")
-    )
-    now = time.monotonic()
-    stamp, known = _claim_cache.get(project_id, (now, {}))
-    if now - stamp > CLAIM_VECTORS_SECONDS:
-        stamp, known = now, {}
-    missing = [pk for pk, statement in rows if known.get(pk, ("",))[0] != statement]
-    if missing:
-        for pk, statement, vector in Claim.objects.filter(pk__in=missing).values_list(
-            "pk", "statement", "embedding"
-        ):
-            if vector is not None:
-                known[pk] = (statement, np.asarray(vector, dtype=np.float32))
-    _claim_cache[project_id] = (stamp, known)
-    present = [(pk, statement) for pk, statement in rows if pk in known]
-    if not present:
-        return ProjectClaims(
-            np.zeros(0, dtype=np.int64), {}, np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        )
-    return ProjectClaims(
-        ids=np.array([pk for pk, _ in present]),
-        statements=dict(present),
-        vectors=np.stack([known[pk][1] for pk, _ in present]),
-    )
-
-
-def _vector(raw: Any) -> np.ndarray:
-    """A vector column read through a plain cursor: text ('[0.1,...]', valid JSON) unless the
-    connection registered pgvector's types."""
-    return np.asarray(json.loads(raw) if isinstance(raw, str) else raw, dtype=np.float32)
 
 
 def claims_near_claim(

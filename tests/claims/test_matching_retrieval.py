@@ -9,7 +9,7 @@ import pytest
 
 from annotations.models import Passage
 from annotations.services import article_create, article_process
-from claims.matching import retrieval
+from claims.matching import memo, retrieval
 from claims.matching.normalizers import stem
 from claims.matching.retrieval import MAX_GROUPS, ef_search, passages_for_claim, text_query
 from claims.matching.signals import Vocabulary
@@ -110,7 +110,7 @@ def test_a_new_passage_near_a_marked_mention_brings_that_claim(project) -> None:
 
     # A marked passage stored before clause vectors were kept is read from its vector column.
     Passage.objects.filter(article=first).update(unit_vectors=None)
-    retrieval._marked_cache.clear()
+    memo.forget()
     again = claims_for_passages(project_id=project.pk, vectors=vectors, articles=owners, k=0)
     assert again == found
 
@@ -159,7 +159,7 @@ def test_the_claims_nearest_a_passage_are_the_databases_exact_nearest(project) -
     article_process(article_id=article.pk)
     passages = list(Passage.objects.filter(article=article))
     vectors = {p.pk: np.asarray(p.embedding, dtype=np.float32) for p in passages}
-    retrieval._claim_cache.clear()
+    memo.forget()
     # k=2 and no marked mentions: the full-text list may add claims, the kNN list adds these
     found = retrieval.claims_for_passages(
         project_id=project.pk, vectors=vectors, articles=dict.fromkeys(vectors, article.pk), k=2

@@ -133,16 +133,10 @@ def _titled(name: str) -> str:
     return " ".join(part[:1].upper() + part[1:] for part in name.split())
 
 
-_pattern_cache: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
+@lru_cache(maxsize=64)
 def _alias_pattern(variants: tuple[str, ...]) -> re.Pattern[str]:
-    if variants not in _pattern_cache:
-        if len(_pattern_cache) > 64:
-            _pattern_cache.clear()
-        alternatives = "|".join(re.escape(v) for v in variants)
-        _pattern_cache[variants] = re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
-    return _pattern_cache[variants]
+    alternatives = "|".join(re.escape(v) for v in variants)
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
 
 
 # Jaro-Winkler at or above this is a spelling variant of a name ("Kowalsky" ~ "Kowalski");
