@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from annotations.models import Article, Passage
+from annotations.models import Article, Passage, ProcessingState
 from annotations.services import article_create, article_process
 from claims.matching import match_claim, memo
 from claims.matching.context import project_context
@@ -14,6 +14,7 @@ from claims.matching.normalizers import stem
 from claims.matching.retrieval import project_claims
 from claims.models import Alias, Claim, MatchCandidate
 from claims.services import annotation_create
+from tests.conftest import wait_for
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,11 @@ def test_a_fresh_process_matches_as_a_warm_one(project) -> None:
     assert _candidates(claim.pk) == warm
 
 
+def _all_processed(ids: list[int]) -> bool:
+    done = Article.objects.filter(pk__in=ids, processing_state=ProcessingState.PROCESSED)
+    return done.count() == len(ids)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_articles_loaded_at_once_are_each_counted_once_without_deadlock() -> None:
     import threading
@@ -143,13 +149,17 @@ def test_articles_loaded_at_once_are_each_counted_once_without_deadlock() -> Non
         article_create(project=project, text=text, outlet=f"Outlet {n}")
         for n, text in enumerate(texts)
     ]
+    ids = [a.pk for a in articles]
     start = threading.Barrier(len(articles))
     errors: list[BaseException] = []
 
     def load_and_count(article_id: int) -> None:
         try:
             start.wait()
+            # This run processes the articles, or leaves them to the run holding them (the
+            # other thread, or a worker of the test session): the counting is what is tested.
             article_process(article_id=article_id)
+            wait_for(lambda: _all_processed(ids), timeout=90)
             with transaction.atomic():
                 counts.count(project.pk, True)
         except BaseException as exc:  # reported below, in the test's thread
