@@ -16,6 +16,7 @@ from claims import matching
 from claims.matching.engine import TASK_REMATCH_PROJECT
 from claims.receivers import TASK_MATCH_ARTICLE
 from claims.services.claims import TASK_MATCH_CLAIM
+from claims.services.housekeeping import term_counts_forget_deleted_projects
 from common.tasks import TRANSIENT_ERRORS
 
 # Shared options. Matching a claim against a large project takes seconds, an article against
@@ -45,3 +46,10 @@ def match_article(article_id: int) -> int:
 @shared_task(name=TASK_REMATCH_PROJECT, **_OPTIONS)
 def rematch_project(project_id: int) -> int:
     return matching.rematch_project(project_id=project_id)
+
+
+@shared_task(
+    name="claims.forget_deleted_projects_counts", autoretry_for=TRANSIENT_ERRORS, max_retries=3
+)
+def forget_deleted_projects_counts() -> int:
+    return term_counts_forget_deleted_projects()

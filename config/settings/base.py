@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "common.prune_old_rows",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The word counts of deleted projects (claims.services.housekeeping).
+    "forget-deleted-projects-counts": {
+        "task": "claims.forget_deleted_projects_counts",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # /health/ reports the workers down when none has written its heartbeat for this long.
 CLAIMTRACK_HEARTBEAT_MAX_AGE_S = env.float(
