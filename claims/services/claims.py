@@ -189,22 +189,20 @@ def claim_request_matching(*, claim_id: int) -> bool:
 
     A claim already waiting gets no second task: the run that takes it matches what it is then,
     once however many writes asked. Its mark is renewed, so a run that took the claim before
-    this write leaves it waiting when it finishes (and queues the follow-up). The row lock
-    orders this with a run's final write: the run either cleared the mark before (a task is
-    queued here) or sees the renewed mark after.
+    this write leaves it waiting when it finishes (and queues the follow-up). Each UPDATE waits
+    for a run's final write to the row and then sees it: if the run cleared the mark between
+    the two statements, the first is tried again and queues the task.
     """
+    now = timezone.now()
+    claims = Claim.objects.filter(pk=claim_id)
     with transaction.atomic(savepoint=False):
-        waiting = list(
-            Claim.objects.select_for_update(no_key=True)
-            .filter(pk=claim_id)
-            .values_list("match_requested_at", flat=True)
-        )
-        if not waiting:
-            return False
-        Claim.objects.filter(pk=claim_id).update(match_requested_at=timezone.now())
-        if waiting[0] is None:
-            enqueue(TASK_MATCH_CLAIM, claim_id)
-    return waiting[0] is None
+        for _ in range(3):  # a second round only after a run cleared the mark meanwhile
+            if claims.filter(match_requested_at=None).update(match_requested_at=now):
+                enqueue(TASK_MATCH_CLAIM, claim_id)
+                return True
+            if claims.exclude(match_requested_at=None).update(match_requested_at=now):
+                return False
+    return False  # the claim is gone
 
 
 def annotation_create(
