@@ -35,6 +35,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 ARTICLES_PER_PHASE = 150
 START_TIMEOUT_S = 120
+# A loaded machine may take minutes to give a new worker's first article its model time.
+BUSY_TIMEOUT_S = 600
 
 
 def main() -> None:
@@ -200,7 +202,7 @@ def _feed(count: int) -> list[int]:
 def _wait_busy(ids: list[int]) -> None:
     from annotations.models import Article, ProcessingState
 
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
     while time.monotonic() < deadline:
         done = Article.objects.filter(pk__in=ids, processing_state=ProcessingState.PROCESSED)
         if done.exists():  # the model is loaded and embedding
