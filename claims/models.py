@@ -74,7 +74,16 @@ class Claim(TimeStampedModel):
     )
     # Optimistic concurrency: bumped on every write, sent as the ETag.
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(excluded_fields=["embedding", "search_vector"])
+    # When a write last asked for the claim to be matched (new wording, new mention), set in
+    # that write's transaction; null once a matching run has matched what it asked for. A run
+    # clears it only if it is unchanged since the run took the claim (claims.matching.waiting).
+    match_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The PostgreSQL session of the run matching the claim, empty when none
+    # (annotations.services.holds).
+    held_by = models.CharField(max_length=40, blank=True, default="", editable=False)
+    history = HistoricalRecords(
+        excluded_fields=["embedding", "search_vector", "match_requested_at", "held_by"]
+    )
 
     class Meta:
         constraints = [
@@ -100,6 +109,12 @@ class Claim(TimeStampedModel):
             ),
             # search-as-you-type when attaching a span to an existing claim
             GinIndex(fields=["search_vector"], name="claim_search_gin"),
+            # matching runs and the sweep: a project's claims waiting for matching, oldest first
+            models.Index(
+                fields=["project", "match_requested_at"],
+                name="claim_match_waiting",
+                condition=Q(match_requested_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

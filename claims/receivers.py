@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.models import Article
+from claims.matching.waiting import sweep_waiting_claims
 from claims.services.anchoring import mentions_reanchor
 from common.outbox import enqueue
 
@@ -22,3 +23,8 @@ def match_processed_article(sender: Any, *, article_id: int, **kwargs: Any) -> N
 def reanchor_revised_article(sender: Any, *, article: Article, text: str, **kwargs: Any) -> None:
     """A corrected text takes its mentions with it."""
     mentions_reanchor(article=article, text=text)
+
+
+def match_stranded_claims(sender: Any, **kwargs: Any) -> None:
+    """The recovery sweep also wakes matching of claims left waiting by a lost task."""
+    sweep_waiting_claims()

@@ -35,7 +35,8 @@ _OPTIONS: dict[str, Any] = {
 
 @shared_task(name=TASK_MATCH_CLAIM, **_OPTIONS)
 def match_claim(claim_id: int) -> int:
-    return matching.match_claim(claim_id=claim_id)
+    """Matches the claim with others of its project waiting (claims.matching.waiting)."""
+    return matching.match_waiting_claims(claim_id=claim_id)
 
 
 @shared_task(name=TASK_MATCH_ARTICLE, **_OPTIONS)

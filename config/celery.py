@@ -11,6 +11,7 @@ from celery.signals import (
     task_postrun,
     task_prerun,
     worker_init,
+    worker_process_init,
     worker_ready,
 )
 
@@ -68,6 +69,17 @@ def _share_cores(sender: object, **kwargs: object) -> None:
     concurrency = getattr(sender, "concurrency", None)
     if isinstance(concurrency, int) and "prefork" in str(getattr(sender, "pool_cls", "")):
         share_cores(concurrency)
+
+
+@worker_process_init.connect
+def _yield_cores_to_the_web(**kwargs: object) -> None:
+    """Runs in each pool process as it starts: its model work runs CLAIMTRACK_WORKER_NICE
+    steps of niceness below the worker's main process (and the web processes started beside
+    it), so an editor's request on the same cores is served first."""
+    from django.conf import settings
+
+    if settings.CLAIMTRACK_WORKER_NICE > 0:
+        os.nice(settings.CLAIMTRACK_WORKER_NICE)  # capped at 19 by the kernel
 
 
 @worker_ready.connect

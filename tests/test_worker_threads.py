@@ -1,5 +1,6 @@
 """The model's threads: a Celery worker's pool processes share the cores, other processes use
-them all (an explicit CLAIMTRACK_TORCH_THREADS wins)."""
+them all (an explicit CLAIMTRACK_TORCH_THREADS wins); the pool processes run
+CLAIMTRACK_WORKER_NICE steps of niceness below the worker."""
 
 from __future__ import annotations
 
@@ -53,3 +54,36 @@ def test_a_worker_process_gives_numpy_one_blas_thread() -> None:
     _share_cores(sender=SimpleNamespace(concurrency=2, pool_cls="prefork"))
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+def _niceness_in_a_pool_process(settings, steps: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(niceness before, after) the pool-process start handler ran in a forked process."""
+    import multiprocessing
+
+    from config.celery import _yield_cores_to_the_web
+
+    settings.CLAIMTRACK_WORKER_NICE = steps
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child() -> None:
+        before = os.nice(0)
+        _yield_cores_to_the_web()
+        queue.put((before, os.nice(0)))
+
+    process = context.Process(target=child)
+    process.start()
+    result = queue.get(timeout=30)
+    process.join(timeout=30)
+    return result
+
+
+@pytest.mark.skipif(os.nice(0) >= 10, reason="this process's niceness leaves no room below it")
+def test_a_pool_process_runs_its_steps_of_niceness_below_the_worker(settings) -> None:
+    before, after = _niceness_in_a_pool_process(settings, 5)
+    assert after == before + 5
+
+
+def test_no_steps_leave_a_pool_process_at_the_worker_s_niceness(settings) -> None:
+    before, after = _niceness_in_a_pool_process(settings, 0)
+    assert after == before

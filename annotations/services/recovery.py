@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from annotations.models import Article, ProcessingState
 from annotations.services import holds
 from annotations.services.articles import TASK_PROCESS_ARTICLE
-from annotations.signals import article_processed
+from annotations.signals import article_processed, sweeping
 from common.outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def sweep_stranded() -> Swept:
        run also takes its project's other waiting articles.
     3. Per project with processed articles waiting for matching that no live run holds, one
        matching task for the oldest, which takes the rest.
+    4. The `sweeping` signal: the layers above do the same for their own waiting work
+       (claims waiting for matching).
     """
     processing = _requeue_dead_runs()
     with transaction.atomic():
@@ -60,6 +62,7 @@ def sweep_stranded() -> Swept:
         matching = _oldest_per_project(holds.not_held(unmatched), "processed_at")
         for pk in matching:
             article_processed.send(sender=Article, article_id=pk)
+        sweeping.send(sender=Article)
     swept = Swept(processing, waiting, matching)
     if swept:
         logger.info(

@@ -3,7 +3,7 @@
 One file per concern: retrieval (pgvector kNN + full-text), normalizers (numbers, dates,
 names), signals (evidence per pair), scoring (signals -> score), pair_scoring (a claim's best
 pair in a passage, what is kept per article), engine (entry points; article_matching for a new
-article), writes (idempotent upserts), context (per-process caches), config (thresholds).
+article, waiting for claims taken in batched runs), writes (idempotent upserts), context (per-process caches), config (thresholds).
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ from claims.matching.engine import (
     claims_index,
     match_article,
     match_claim,
+    match_claims,
     matching_rerun_project,
-    rematch_project,
 )
+from claims.matching.waiting import match_waiting_claims, rematch_project
 
 __all__ = [
     "ENGINE_VERSION",
     "claims_index",
     "match_article",
     "match_claim",
+    "match_claims",
+    "match_waiting_claims",
     "matching_config",
     "matching_rerun_project",
     "proposal_threshold",

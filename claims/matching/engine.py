@@ -9,6 +9,7 @@ match_claim, match_article (article_matching), claims_index, matching_rerun_proj
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from claims.matching import retrieval, writes
 from claims.matching.article_matching import MATCH_BATCH, match_article
 from claims.matching.config import matching_config
 from claims.matching.context import ProjectContext, project_context
+from claims.matching.memo import embed_cached
 from claims.matching.pair_scoring import (
     EMBEDDING_TOP,
     ENGINE_VERSION,
@@ -30,7 +32,6 @@ from claims.matching.pair_scoring import (
 )
 from claims.matching.queries import (
     ClaimQuery,
-    claim_embed,
     claim_queries,
     claims_index,
     passage_units,
@@ -38,7 +39,6 @@ from claims.matching.queries import (
 from claims.matching.scoring import Bounds, score
 from claims.matching.signals import pair_signals
 from claims.models import CandidateState, Claim, ClaimRelation, MatchCandidate
-from claims.services.claims import TASK_MATCH_CLAIM
 from common.outbox import enqueue
 
 __all__ = [
@@ -49,8 +49,8 @@ __all__ = [
     "claims_index",
     "match_article",
     "match_claim",
+    "match_claims",
     "matching_rerun_project",
-    "rematch_project",
 ]
 
 logger = logging.getLogger(__name__)
@@ -59,33 +59,66 @@ TASK_REMATCH_PROJECT = "claims.rematch_project"
 
 
 def match_claim(*, claim_id: int) -> int:
-    """Propose where a claim is stated in the project's articles, and which claims it repeats.
+    """Propose where one claim is stated and which claims it repeats, now (match_claims)."""
+    return match_claims(claim_ids=[claim_id])
 
-    1. Re-fetch the claim (gone: log and stop); embed its statement and mention quotes.
-    2. Retrieve passages near any wording (pgvector kNN + full-text), plus the passages of its
-       pending candidates so they are re-scored rather than dropped.
-    3. Leave out passages already marked as mentions of the claim.
-    4. Score, keep the best per article, write (pending rows only), propose claim links.
+
+def match_claims(*, claim_ids: Sequence[int], then: Callable[[], object] | None = None) -> int:
+    """Propose where each claim is stated in its project's articles, and which claims it
+    repeats. `then` runs in the transaction of the candidates' writes, after them (a batch
+    run's guarded release of its claims, claims.matching.waiting).
+
+    1. Re-fetch the claims (gone: log and skip); embed their statements in one model call
+       and store the vectors, in a short transaction of their own (no claim row stays locked
+       while matching runs).
+    2. Build every claim's wordings (statement and mention quotes) with one more model call.
+    3. Per claim: retrieve passages near any wording (pgvector kNN + full-text), plus the
+       passages of its pending candidates so they are re-scored rather than dropped; leave out
+       passages already marked as mentions of the claim; score, keep the best per article,
+       write (pending rows only), propose claim links.
     Returns the number of candidates written.
     """
-    claim = Claim.objects.select_related("project").filter(pk=claim_id).first()
-    if claim is None:
-        logger.info("Claim %s no longer exists; nothing to match.", claim_id)
+    claims = list(Claim.objects.select_related("project").filter(pk__in=claim_ids).order_by("pk"))
+    for gone in sorted(set(claim_ids) - {c.pk for c in claims}):
+        logger.info("Claim %s no longer exists; nothing to match.", gone)
+    projects = {c.project_id for c in claims}
+    if len(projects) > 1:
+        raise ValueError("match_claims matches claims of one project at a time.")
+    if not claims:
+        with transaction.atomic():
+            if then is not None:
+                then()
         return 0
-    config = matching_config(claim.project.matching_settings)
+    project_id = claims[0].project_id
+    config = matching_config(claims[0].project.matching_settings)
+    aliases = config["discover_aliases"]
     # The word counts are brought up to date first, in a transaction of their own: their
-    # count lock is then not held while the claim is matched.
-    project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
-    # One transaction: a single commit for the embedding and every candidate written (each
-    # commit waits for the disk), and a worker that dies half-way leaves nothing half-done.
+    # count lock is then not held while the claims are matched.
+    project_context(project_id, discover_aliases_in_text=aliases)
+    _store_embeddings(claims)
+    # One transaction: a single commit for every candidate written (each commit waits for the
+    # disk), and a worker that dies half-way leaves nothing half-done.
     with transaction.atomic():
-        return _match_claim(claim, config)
+        context = project_context(project_id, discover_aliases_in_text=aliases)
+        queries = claim_queries({c.pk: c.statement for c in claims}, context)
+        written = sum(_match_claim(c, queries[c.pk], context, config) for c in claims)
+        if then is not None:
+            then()
+    return written
 
 
-def _match_claim(claim: Claim, config: dict[str, Any]) -> int:
-    claim.embedding = claim_embed(claim)
-    context = project_context(claim.project_id, discover_aliases_in_text=config["discover_aliases"])
-    query = claim_queries({claim.pk: claim.statement}, context)[claim.pk]
+def _store_embeddings(claims: list[Claim]) -> None:
+    """Embed the claims' statements (as read with the claims) in one call and store them."""
+    vectors = embed_cached([c.statement for c in claims])
+    for claim, vector in zip(claims, vectors, strict=True):
+        claim.embedding = vector
+    with transaction.atomic():
+        Claim.objects.bulk_update(claims, ["embedding"])
+
+
+def _match_claim(
+    claim: Claim, query: ClaimQuery, context: ProjectContext, config: dict[str, Any]
+) -> int:
     links = claim_link_rows(claim=claim, query=query, context=context, config=config)
     ids = retrieval.passages_for_claim(
         project_id=claim.project_id,
@@ -176,17 +209,8 @@ def matching_rerun_project(*, project_id: int) -> None:
     """Queue a full re-match of the project (admin action, `manage.py rematch`).
 
     One task is queued here (cheap for a web request); it indexes every claim in batches and
-    fans out one `claims.match_claim` per claim, which covers every article.
+    marks every claim waiting for matching, queueing a matching task per batch of them
+    (claims.matching.waiting.rematch_project), which covers every article.
     """
     with transaction.atomic():
         enqueue(TASK_REMATCH_PROJECT, project_id)
-
-
-def rematch_project(*, project_id: int) -> int:
-    """The body of the rematch task: index all claims, then queue matching for each."""
-    claim_ids = list(Claim.objects.filter(project_id=project_id).values_list("pk", flat=True))
-    claims_index(claim_ids)
-    with transaction.atomic():
-        for claim_id in claim_ids:
-            enqueue(TASK_MATCH_CLAIM, claim_id)
-    return len(claim_ids)

@@ -82,13 +82,6 @@ def claims_index(claim_ids: list[int]) -> dict[int, np.ndarray]:
     return vectors
 
 
-def claim_embed(claim: Claim) -> np.ndarray:
-    """Embed one claim's statement (as read with the claim) and store the vector."""
-    vector = embed_cached([claim.statement])[0]
-    Claim.objects.filter(pk=claim.pk).update(embedding=vector)
-    return vector
-
-
 def claim_queries(statements: dict[int, str], context: ProjectContext) -> dict[int, ClaimQuery]:
     """Build the wordings of many claims (id -> statement) with one embedding batch and one
     mention query. A claim whose statement and mentions are unchanged since this process last

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from annotations.models import Article, Project, Role
 from annotations.permissions import require_role
@@ -120,6 +121,7 @@ def _claim_new(
             origin=origin,
             external_ref=external_ref,
             created_by=actor,
+            match_requested_at=timezone.now(),
         )
         # The project and the author are rows already read (a query each to check them
         # again). Of the constraints, only a non-empty reference's uniqueness needs the
@@ -165,11 +167,42 @@ def claim_update(
         for name in changed:
             setattr(current, name, fields[name])
         current.version += 1  # the row is locked: a plain increment is safe
+        queue_matching = "statement" in changed and _wait_for_matching(current)
         current.full_clean(exclude=["embedding", "search_vector", "version"])
         current.save()
-        if "statement" in fields and fields["statement"] != claim.statement:
+        if queue_matching:
             enqueue(TASK_MATCH_CLAIM, current.pk)
     return current
+
+
+def _wait_for_matching(claim: Claim) -> bool:
+    """Mark a claim the caller has locked and is about to save as waiting for matching; True
+    when it was not waiting already (a matching task is then to be queued)."""
+    was_waiting = claim.match_requested_at is not None
+    claim.match_requested_at = timezone.now()
+    return not was_waiting
+
+
+def claim_request_matching(*, claim_id: int) -> bool:
+    """Ask for the claim to be matched again (new wording, new mention), in the caller's
+    transaction; True when a matching task was queued.
+
+    A claim already waiting gets no second task: the run that takes it matches what it is then,
+    once however many writes asked. Its mark is renewed, so a run that took the claim before
+    this write leaves it waiting when it finishes (and queues the follow-up). Each UPDATE waits
+    for a run's final write to the row and then sees it: if the run cleared the mark between
+    the two statements, the first is tried again and queues the task.
+    """
+    now = timezone.now()
+    claims = Claim.objects.filter(pk=claim_id)
+    with transaction.atomic(savepoint=False):
+        for _ in range(3):  # a second round only after a run cleared the mark meanwhile
+            if claims.filter(match_requested_at=None).update(match_requested_at=now):
+                enqueue(TASK_MATCH_CLAIM, claim_id)
+                return True
+            if claims.exclude(match_requested_at=None).update(match_requested_at=now):
+                return False
+    return False  # the claim is gone
 
 
 def annotation_create(
@@ -223,7 +256,7 @@ def annotation_create(
             )
             _annotation_save(annotation)
             if queue_matching:
-                enqueue(TASK_MATCH_CLAIM, claim.pk)
+                claim_request_matching(claim_id=claim.pk)
     except IntegrityError as exc:
         if Annotation.objects.filter(article=article, claim=claim, start=start, end=end).exists():
             raise Conflict(MSG_DUPLICATE_MENTION) from exc
@@ -291,9 +324,11 @@ def claim_merge(*, source: Claim, target: Claim, actor: User | None) -> Claim:
             )
         target.tags = sorted(set(target.tags) | set(source.tags))
         target.version += 1
+        queue_matching = _wait_for_matching(target)
         target.save()
         source.delete()
-        enqueue(TASK_MATCH_CLAIM, target.pk)
+        if queue_matching:
+            enqueue(TASK_MATCH_CLAIM, target.pk)
     target.refresh_from_db()
     return target
 

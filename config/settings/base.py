@@ -255,6 +255,10 @@ CLAIMTRACK_EMBEDDING_BATCH = env.int("CLAIMTRACK_EMBEDDING_BATCH", default=64)
 # (2 cores, -c 2: one each, so two articles embed side by side without oversubscribing), all
 # cores anywhere else.
 CLAIMTRACK_TORCH_THREADS = env.int("CLAIMTRACK_TORCH_THREADS", default=0)
+# Steps of CPU niceness (0-19) a Celery worker's pool processes, where the model runs, add to
+# the worker's own: on cores shared with the web, an editor's request is served first and the
+# model takes what is left. The main process (heartbeats, task intake) keeps its own.
+CLAIMTRACK_WORKER_NICE = env.int("CLAIMTRACK_WORKER_NICE", default=10)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

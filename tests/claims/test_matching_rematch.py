@@ -1,5 +1,5 @@
-"""Re-running matching for a project: the service queues one task, the task fans out one
-claim task per claim, and `manage.py rematch --now` runs it in-process."""
+"""Re-running matching for a project: the service queues one task, the task marks every claim
+waiting and fans out one claim task per batch, and `manage.py rematch --now` runs it in-process."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import io
 from django.core.management import call_command
 
 from claims.matching import matching_rerun_project, rematch_project
-from claims.models import MatchCandidate
+from claims.matching.waiting import CLAIM_BATCH
+from claims.models import Claim, MatchCandidate
 from claims.services import claim_create
 from common.models import OutboxMessage
 from tests.claims.test_matching_engine import GAZETTE, load
@@ -24,17 +25,23 @@ def test_rerun_queues_one_project_task_after_commit(
     assert len(callbacks) == 1
 
 
-def test_rematch_task_indexes_claims_and_queues_one_match_per_claim(project) -> None:
+def test_rematch_task_indexes_claims_marks_them_waiting_and_queues_a_task_per_batch(
+    project,
+) -> None:
     claims = [
-        claim_create(project=project, statement=f"The ferry fare rose by {n} euros") for n in (2, 3)
+        claim_create(project=project, statement=f"The ferry fare rose by {n} euros")
+        for n in range(CLAIM_BATCH + 1)
     ]
+    Claim.objects.filter(project=project).update(match_requested_at=None)
     OutboxMessage.objects.all().delete()
-    assert rematch_project(project_id=project.pk) == 2
+    assert rematch_project(project_id=project.pk) == len(claims)
     queued = OutboxMessage.objects.filter(task_name="claims.match_claim")
-    assert sorted(m.args[0] for m in queued) == sorted(c.pk for c in claims)
+    # one task per batch of claims, each taking the batch its claim starts
+    assert sorted(m.args[0] for m in queued) == [claims[0].pk, claims[CLAIM_BATCH].pk]
     for claim in claims:
         claim.refresh_from_db()
         assert claim.embedding is not None
+        assert claim.match_requested_at is not None
 
 
 def test_rematch_command_now_matches_in_process(project) -> None:

@@ -16,18 +16,19 @@ import time
 from collections.abc import Callable
 
 import pytest
+from django.db import transaction
 
 from annotations.models import Article, Passage, ProcessingState, Project
 from annotations.services import article_create
 from annotations.services.articles import TASK_PROCESS_ARTICLE
 from annotations.services.recovery import sweep_stranded
 from annotations.services.segmentation import split_passages
-from claims.models import MatchCandidate
+from claims.matching.waiting import sweep_waiting_claims
+from claims.models import Claim, MatchCandidate
 from claims.receivers import TASK_MATCH_ARTICLE
 from claims.services import claim_create
-from claims.services.claims import TASK_MATCH_CLAIM
+from claims.services.claims import TASK_MATCH_CLAIM, claim_request_matching
 from common.models import OutboxMessage
-from common.outbox import enqueue
 from tests.conftest import wait_for
 from tests.faults.conftest import Broker
 from tests.faults.support import (
@@ -62,7 +63,11 @@ SECOND_ARTICLE_TEXT = (
     "Engineers say the repair of the cracked bridge will last three years and cost about "
     "forty million euros. The mayor promised a ferry for pedestrians."
 )
-CLAIM = "Repairing the bridge will take three years."
+CLAIMS = (
+    "Repairing the bridge will take three years.",
+    "The repairs will cost 40 million euros.",
+    "A ferry will carry pedestrians across the river.",
+)
 
 
 def _state(article_id: int) -> str:
@@ -173,7 +178,7 @@ def test_an_article_whose_task_died_with_its_worker_is_taken_up_when_a_worker_st
     )
 
 
-def test_matching_killed_mid_run_is_run_again_without_duplicate_candidates(
+def test_matching_a_batch_killed_mid_run_is_taken_up_without_duplicate_candidates(
     broker: Broker, start_worker: StartWorker, project: Project, record_property: RecordProperty
 ) -> None:
     first = start_worker("first", broker, visibility_timeout=REDELIVERY_S)
@@ -183,48 +188,63 @@ def test_matching_killed_mid_run_is_run_again_without_duplicate_candidates(
             for text, outlet in [(ARTICLE_TEXT, "Gazette"), (SECOND_ARTICLE_TEXT, "Courier")]
         ]
         wait_for(lambda: all(_processed(a.pk) for a in articles), timeout=90)
-        # Matching the articles (no claims yet) must be over before the claim's run is cut.
+        # Matching the articles (no claims yet) must be over before the claims' run is cut.
         finished = "(?:succeeded|raised|failed)"
         wait_for(lambda: len(set(first.task_ids(TASK_MATCH_ARTICLE, finished))) == 2, timeout=60)
 
         with table_locked("claims_matchcandidate"):
-            claim = claim_create(project=project, statement=CLAIM)
-
-            def blocked_or_done() -> bool:
-                return waiting_on_lock(first.application_name) or bool(
-                    first.task_ids(TASK_MATCH_CLAIM, "succeeded")
-                )
-
-            wait_for(blocked_or_done, timeout=60)
-            if not waiting_on_lock(first.application_name):
-                pytest.skip("The matching engine wrote no candidate, so there is no run to cut.")
-            [task_id] = first.task_ids(TASK_MATCH_CLAIM, "received")
+            with transaction.atomic():  # a burst: the claims wait together
+                ids = [claim_create(project=project, statement=s).pk for s in CLAIMS]
+            # A run writes its batch's candidates (or deletes stale ones) in one transaction:
+            # it waits at the table with every claim of the batch taken.
+            wait_for(lambda: waiting_on_lock(first.application_name), timeout=60)
+            holders = {h for (h,) in rows(_HELD_BY, [ids])}
+            assert len(holders) == 1 and "" not in holders, holders  # one run took them all
             kill_hard(first.proc)
-            assert not MatchCandidate.objects.filter(claim=claim).exists()
+            killed_at = time.monotonic()
+            assert not MatchCandidate.objects.filter(claim_id__in=ids).exists()
 
             second = start_worker("second", broker, visibility_timeout=REDELIVERY_S)
-            wait_for(lambda: waiting_on_lock(second.application_name), timeout=60)
-        wait_for(lambda: task_id in second.task_ids(TASK_MATCH_CLAIM, "succeeded"), timeout=60)
+            # The dead session still waits for the table and still holds the claims: the
+            # second worker's tasks leave them to it, with no waiting.
+            wait_for(lambda: second.task_ids(TASK_MATCH_CLAIM, "succeeded"), timeout=60)
+            assert _waiting(ids) == ids
+        # The table is free: the dead session's write fails and its session ends. The sweep
+        # (on a schedule in production) hands the claims to the live worker.
+        wait_for(lambda: sweep_waiting_claims() == [ids[0]], timeout=30)
+        wait_for(lambda: not _waiting(ids), timeout=90)
 
-        after_redelivery = _candidates(claim.pk)
-        assert after_redelivery, "the rerun proposed nothing"
-        assert len(after_redelivery) == len(set(after_redelivery))
+        after_sweep = _candidates(ids)
+        assert after_sweep, "the run proposed nothing"
+        assert len(after_sweep) == len(set(after_sweep))
 
-        # A clean rerun of the same task finds exactly the same candidates and adds none.
-        enqueue(TASK_MATCH_CLAIM, claim.pk)
-        wait_for(lambda: len(set(second.task_ids(TASK_MATCH_CLAIM, "succeeded"))) == 2, timeout=60)
-    assert _candidates(claim.pk) == after_redelivery
+        # A clean rerun of the same claims finds exactly the same candidates and adds none.
+        with transaction.atomic():
+            for pk in ids:
+                claim_request_matching(claim_id=pk)
+        wait_for(lambda: not _waiting(ids), timeout=90)
+    assert _candidates(ids) == after_sweep
     record_property(
         "observed",
-        f"{broker.kind}: matching SIGKILLed mid-task, no candidate written; rerun by the second "
-        f"worker: {len(after_redelivery)} candidates, 0 duplicates; a clean rerun: the same ones",
+        f"{broker.kind}: a batch of {len(ids)} claims SIGKILLed mid-run, no candidate written; "
+        f"left to the dead session while it was listed, then swept to the second worker and "
+        f"matched {time.monotonic() - killed_at:.0f} s after the kill (incl. worker start): "
+        f"{len(after_sweep)} candidates, 0 duplicates; a clean rerun: the same ones",
     )
 
 
-def _candidates(claim_id: int) -> list[tuple[int | None, int | None]]:
+_HELD_BY = "SELECT held_by FROM claims_claim WHERE id = ANY(%s)"
+
+
+def _waiting(ids: list[int]) -> list[int]:
+    rows = Claim.objects.filter(pk__in=ids, match_requested_at__isnull=False)
+    return sorted(rows.values_list("pk", flat=True))
+
+
+def _candidates(claim_ids: list[int]) -> list[tuple[int, int | None, int | None]]:
     return sorted(
-        MatchCandidate.objects.filter(claim_id=claim_id).values_list(
-            "passage_id", "target_claim_id"
+        MatchCandidate.objects.filter(claim_id__in=claim_ids).values_list(
+            "claim_id", "passage_id", "target_claim_id"
         ),
         key=str,
     )

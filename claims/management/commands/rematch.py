@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from annotations.models import Project
-from claims.matching import match_claim, matching_rerun_project
+from claims.matching import match_claims, matching_rerun_project
 from claims.matching.engine import claims_index
+from claims.matching.waiting import CLAIM_BATCH
 from claims.models import Claim
 
 
@@ -33,5 +34,6 @@ class Command(BaseCommand):
             return
         claim_ids = list(Claim.objects.filter(project=project).values_list("pk", flat=True))
         claims_index(claim_ids)
-        written = sum(match_claim(claim_id=pk) for pk in tqdm(claim_ids, desc="claims"))
+        batches = [claim_ids[i : i + CLAIM_BATCH] for i in range(0, len(claim_ids), CLAIM_BATCH)]
+        written = sum(match_claims(claim_ids=ids) for ids in tqdm(batches, desc="batches"))
         self.stdout.write(f"{len(claim_ids)} claims matched, {written} candidates written.")
