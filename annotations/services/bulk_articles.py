@@ -1,7 +1,7 @@
 """Loading many articles at once: each checked as `article_create` checks one, saved in batches.
 
 An article loaded here is the one `article_create` would have saved: the same fields, outlet,
-history row (its author the actor) and processing task, queued through the outbox; only the
+history row and processing task, queued through the outbox; only the
 number of queries differs (a few per batch instead of several per article).
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import TextChoices
 from simple_history.utils import bulk_create_with_history
 
 from annotations.models import Article, Project, Role, Source
@@ -37,7 +38,14 @@ logger = logging.getLogger(__name__)
 # their texts are held in memory until it commits, and a database failure fails them all.
 BULK_BATCH = 500
 
-LOADED, DUPLICATE, FAILED = "loaded", "duplicate", "failed"
+
+class ItemStatus(TextChoices):
+    LOADED = "loaded"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+LOADED, DUPLICATE, FAILED = ItemStatus.LOADED, ItemStatus.DUPLICATE, ItemStatus.FAILED
 
 MSG_BATCH_FAILED = (
     "The database refused the batch this article was in, so none of that batch was saved "
@@ -123,7 +131,7 @@ def articles_bulk_create(
     while batch := list(islice(numbered, batch_size)):
         pending = [p for p in _checked(project, batch, actor, report) if p]
         fresh = _not_duplicates(project, pending, seen)
-        _save(project, fresh, actor)
+        _save(project, fresh)
         _settle(pending, seen)
         if progress is not None:
             progress(len(report.items))
@@ -193,13 +201,13 @@ def _duplicate(item: ItemReport, pk: int, title: str) -> None:
     item.error = MSG_DUPLICATE.format(title=title or "untitled", pk=pk)
 
 
-def _save(project: Project, fresh: list[_Pending], actor: User | None) -> None:
+def _save(project: Project, fresh: list[_Pending]) -> None:
     """Save the batch in one transaction. A text stored meanwhile by a concurrent load makes
     the INSERT fail on the unique constraint: those are found as duplicates and the batch is
     saved once more without them."""
     for attempt in range(2):
         try:
-            _insert(project, fresh, actor)
+            _insert(project, fresh)
             return
         except IntegrityError as exc:
             if attempt == 0:
@@ -220,14 +228,15 @@ def _fail(fresh: list[_Pending], exc: DatabaseError) -> None:
         p.item.status, p.item.article_id, p.item.error = FAILED, None, error
 
 
-def _insert(project: Project, fresh: list[_Pending], actor: User | None) -> None:
+def _insert(project: Project, fresh: list[_Pending]) -> None:
     if not fresh:
         return
     with transaction.atomic():
         sources = _sources(project, [p.source for p in fresh if p.source])
         for p in fresh:
             p.article.source = sources[p.source[0]] if p.source else None
-        articles = bulk_create_with_history([p.article for p in fresh], Article, default_user=actor)
+        # History rows as a save writes them: their author is the request's user, if any.
+        articles = bulk_create_with_history([p.article for p in fresh], Article)
         enqueue_many(TASK_PROCESS_ARTICLE, [[article.pk] for article in articles])
     for p, article in zip(fresh, articles, strict=True):
         p.item.status, p.item.article_id, p.item.error = LOADED, article.pk, None

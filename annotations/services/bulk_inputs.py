@@ -49,7 +49,7 @@ MSG_TOO_MANY = "The upload holds more than {limit:,} articles, the limit for one
 # The keywords of article_create a row or object may give; other keys are ignored.
 TEXT_FIELDS = ("text", "title", "outlet", "url", "byline", "language")
 TABLE_SUFFIXES = {".jsonl", ".csv"}
-_SKIPPED_PREFIXES = ("__MACOSX/", ".")
+_SKIPPED_PREFIXES = ("__MACOSX", ".")
 
 
 def draft_from_mapping(name: str, row: Any) -> ArticleDraft:
@@ -62,7 +62,7 @@ def draft_from_mapping(name: str, row: Any) -> ArticleDraft:
         if value is not None and not isinstance(value, str):
             return ArticleDraft(name, error=MSG_FIELD_TYPE.format(field=key))
         fields[key] = value or ""
-    if not fields["text"]:
+    if row.get("text") is None:  # an empty one is article_create's to refuse, in its words
         return ArticleDraft(name, error=MSG_NO_TEXT)
     published = row.get("published_at")
     if published is not None and not isinstance(published, str):
@@ -151,7 +151,8 @@ def drafts_from_zip(name: str, data: bytes) -> Iterator[ArticleDraft]:
 
 def _skipped(filename: str) -> bool:
     """Files an archiver adds beside the articles (macOS resource forks, hidden files)."""
-    return any(part.startswith(_SKIPPED_PREFIXES) for part in filename.split("/") if part)
+    parts = [part for part in filename.split("/") if part not in ("", ".", "..")]
+    return any(part.startswith(_SKIPPED_PREFIXES) for part in parts)
 
 
 def _entry_bytes(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, budget: int) -> Any:

@@ -297,6 +297,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimKindEnum": "claims.models.ClaimKind",
         "RelationKindEnum": "claims.models.RelationKind",
+        "StatusEnum": "claims.models.ClaimStatus",
+        "BulkItemStatusEnum": "annotations.services.bulk_articles.ItemStatus",
     },
 }
 
