@@ -34,7 +34,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -123,12 +122,6 @@ def _project(owner: Any, label: str) -> Any:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(port: int, log: Path, broker: Path) -> subprocess.Popen[bytes]:
     env = dict(
         os.environ,
@@ -162,6 +155,8 @@ def start_server(port: int, log: Path, broker: Path) -> subprocess.Popen[bytes]:
 
 def _over_http(owner: Any, articles: list[Any], broker: Path, work: Path) -> dict[str, Any]:
     from knox.models import AuthToken
+
+    from benchmarks.api_load import _free_port
 
     _, token = AuthToken.objects.create(user=owner)
     headers = {"Authorization": f"Token {token}"}
