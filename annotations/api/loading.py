@@ -26,6 +26,7 @@ from common.api import MSG_JSON_TOO_DEEP
 from common.errors import ApplicationError, TooLarge
 
 MSG_BULK_TOO_LARGE = "The upload is larger than the limit of {limit:,} bytes for a bulk load."
+MSG_BULK_FILE = "Send the “file” as a multipart/form-data upload."
 MSG_BULK_INPUT = "Send a “file” (JSONL, CSV or ZIP) or a list of “articles”, not both."
 
 
@@ -113,7 +114,9 @@ def _drafts(request: Request, body: Any) -> list[Any]:
         raise ApplicationError(MSG_BULK_INPUT)
     if rows is not None:
         return drafts_from_objects(rows)
-    if isinstance(upload, str) or upload.size > settings.CLAIMTRACK_BULK_MAX_BYTES:
+    if not hasattr(upload, "read"):
+        raise ApplicationError(MSG_BULK_FILE)
+    if upload.size > settings.CLAIMTRACK_BULK_MAX_BYTES:
         raise TooLarge(MSG_BULK_TOO_LARGE.format(limit=settings.CLAIMTRACK_BULK_MAX_BYTES))
     name = upload.name or "upload"
     return drafts_checked(drafts_from_upload(name, upload.read()), name=name)

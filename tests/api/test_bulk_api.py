@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from annotations.api.loading import MSG_BULK_INPUT, MSG_BULK_TOO_LARGE
+from annotations.api.loading import MSG_BULK_FILE, MSG_BULK_INPUT, MSG_BULK_TOO_LARGE
 from annotations.models import Article, ProcessingState
 from annotations.services.bulk_inputs import MSG_CSV_NO_TEXT, MSG_NO_ARTICLES, MSG_ZIP_BAD
 from tests.factories import ArticleFactory
@@ -115,6 +115,12 @@ def test_neither_or_both_inputs_is_a_400(client_for, project) -> None:
     client = client_for("editor")
     response = client.post(URL, {"project": project.pk}, format="json")
     assert (response.status_code, response.json()["detail"]) == (400, MSG_BULK_INPUT)
+
+
+def test_a_file_given_as_json_text_is_a_400(client_for, project) -> None:
+    body = {"project": project.pk, "file": "text,title"}
+    response = client_for("editor").post(URL, body, format="json")
+    assert (response.status_code, response.json()["detail"]) == (400, MSG_BULK_FILE)
 
 
 def test_malformed_json_is_a_400(client_for, project) -> None:
