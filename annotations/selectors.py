@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from annotations.models import Article, Membership, ProcessingState, Project
@@ -54,6 +54,20 @@ def article_get(*, user: AnyUser, pk: int) -> Article:
 def article_is_active(article: Article) -> bool:
     """Still being segmented/embedded: the page keeps polling its state."""
     return article.processing_state in {ProcessingState.PENDING, ProcessingState.PROCESSING}
+
+
+def project_progress(*, project: Project) -> dict[str, Any]:
+    """How far processing got for a project's articles: counts by processing state, and the
+    processed ones still waiting to be matched (one query on the project-state index)."""
+    counts = Article.objects.filter(project=project).aggregate(
+        articles=Count("pk"),
+        **{state.value: Count("pk", filter=Q(processing_state=state)) for state in ProcessingState},
+        matching=Count(
+            "pk", filter=Q(processing_state=ProcessingState.PROCESSED, matched_at__isnull=True)
+        ),
+    )
+    busy = counts[ProcessingState.PENDING] + counts[ProcessingState.PROCESSING]
+    return {**counts, "done": busy + counts["matching"] == 0}
 
 
 # --- REST API reads -------------------------------------------------------------------------

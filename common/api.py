@@ -19,7 +19,14 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.errors import ApplicationError, Conflict, NotFound, PermissionDenied, PreconditionFailed
+from common.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    TooLarge,
+)
 
 MSG_INVALID_INPUT = "Invalid input."
 MSG_JSON_TOO_DEEP = "JSON parse error - the body is nested too deeply."
@@ -32,6 +39,7 @@ _CODES: dict[type[ApplicationError], str] = {
     PermissionDenied: "permission_denied",
     Conflict: "conflict",
     PreconditionFailed: "precondition_failed",
+    TooLarge: "too_large",
 }
 
 

@@ -29,6 +29,12 @@ class Conflict(ApplicationError):
     status = 409
 
 
+class TooLarge(ApplicationError):
+    """An upload past a size or count limit."""
+
+    status = 413
+
+
 class PreconditionFailed(ApplicationError):
     """A stale write: the object changed since the client read it (If-Match mismatch)."""
 

@@ -33,6 +33,38 @@ def enqueue(task_name: str, *args: int | str) -> OutboxMessage:
     return message
 
 
+def enqueue_many(task_name: str, args_list: Sequence[Sequence[int | str]]) -> list[OutboxMessage]:
+    """Record `task_name(*args)` for each entry in one INSERT and publish them all after commit
+    over one broker connection (a bulk load queues one task per article)."""
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task_name=task_name, args=list(args)) for args in args_list]
+    )
+    if messages:
+        transaction.on_commit(lambda: _send_many(messages), robust=True)
+    return messages
+
+
+def _send_many(messages: Sequence[OutboxMessage]) -> None:
+    """Send rows through one producer and mark the sent ones in one UPDATE; at a broker
+    failure the rest stay unsent for the relay, as `_send` leaves a row it could not send."""
+    sent: list[int] = []
+    try:
+        with current_app.producer_or_acquire() as producer:
+            for message in messages:
+                current_app.send_task(message.task_name, args=message.args, producer=producer)
+                sent.append(message.pk)
+    except Exception as exc:  # kombu raises many types for an unreachable broker
+        unsent = [m.pk for m in messages[len(sent) :]]
+        OutboxMessage.objects.filter(pk__in=unsent).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        logger.warning("Broker unavailable, %d tasks kept in outbox: %s", len(unsent), exc)
+    if sent:
+        OutboxMessage.objects.filter(pk__in=sent).update(
+            sent_at=timezone.now(), attempts=F("attempts") + 1
+        )
+
+
 def _publish(message_id: int) -> bool:
     """Send one outbox row to the broker unless already sent; mark it sent. Returns False if
     the broker refused."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -37,15 +38,77 @@ def default_title(text: str, limit: int = 120) -> str:
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _source_for(project: Project, outlet: str, url: str) -> Source | None:
+def source_key(outlet: str, url: str) -> tuple[str, str] | None:
+    """The outlet an article names, as (name, domain): its outlet, else its URL's host."""
     domain = urlparse(url).hostname or "" if url else ""
     name = outlet.strip() or domain
-    if not name:
+    return (name[:200], domain[:253]) if name else None
+
+
+def _source_for(project: Project, outlet: str, url: str) -> Source | None:
+    key = source_key(outlet, url)
+    if key is None:
         return None
     source, _ = Source.objects.get_or_create(
-        project=project, name=name[:200], defaults={"domain": domain[:253]}
+        project=project, name=key[0], defaults={"domain": key[1]}
     )
     return source
+
+
+def duplicate_error(existing: Article) -> Conflict:
+    return Conflict(
+        MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
+        extra={"article_id": existing.pk},
+    )
+
+
+def article_build(
+    *,
+    project: Project,
+    text: str,
+    title: str = "",
+    url: str = "",
+    byline: str = "",
+    published_at: dt.datetime | None = None,
+    language: str = "",
+    actor: User | None = None,
+) -> Article:
+    """A new article, checked but not saved, with no outlet yet: what every load checks.
+
+    1. Normalise newlines (offsets stay those of the text given); refuse it empty or with NUL.
+    2. Keep the language given (as its ISO 639-1 code), else detect it from the text.
+    No query: duplicates, outlets and the field checks (article_check_fields) are the caller's.
+    """
+    text = normalize_newlines(text)
+    if not text.strip():
+        raise ApplicationError(MSG_EMPTY_TEXT)
+    if "\x00" in text:  # PostgreSQL text cannot store it: refuse rather than fail on save
+        raise ApplicationError(MSG_NUL_TEXT)
+    code = language_code(language)
+    if language.strip() and not code:
+        raise ApplicationError(MSG_LANGUAGE.format(value=language.strip()[:40]))
+    article = Article(
+        project=project,
+        title=(title or default_title(text))[:500],
+        url=url,
+        byline=byline[:500],
+        published_at=published_at,
+        language=code or detect_language(text),
+        text=text,
+        content_hash=content_hash(text),
+        created_by=actor,
+    )
+    return article
+
+
+def article_check_fields(article: Article) -> None:
+    """The field checks only: the related rows are the ones at hand (each checked would cost a
+    query), the text was checked by article_build and a duplicate is the caller's to find."""
+    article.full_clean(
+        exclude=["content_hash", "project", "source", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def article_create(
@@ -63,64 +126,41 @@ def article_create(
     """Save a new article and queue its processing after commit.
 
     1. Check the actor may edit the project (None: a command-line or system load).
-    2. Normalise newlines (offsets stay those of the text given) and refuse it if empty or already in the project (409 Conflict).
-    3. Keep the language given (as its ISO 639-1 code), else detect it from the text.
-    4. Save article and outlet in one transaction; nothing is half-saved on failure.
-    5. Queue segmentation and embedding through the outbox.
+    2. Check the article (article_build); refuse a text already in the project (409 Conflict).
+    3. Save article and outlet in one transaction; nothing is half-saved on failure.
+    4. Queue segmentation and embedding through the outbox.
     """
     if actor is not None:
         require_role(actor, project, Role.EDITOR)
-    text = normalize_newlines(text)
-    if not text.strip():
-        raise ApplicationError(MSG_EMPTY_TEXT)
-    if "\x00" in text:  # PostgreSQL text cannot store it: refuse rather than fail on save
-        raise ApplicationError(MSG_NUL_TEXT)
-    code = language_code(language)
-    if language.strip() and not code:
-        raise ApplicationError(MSG_LANGUAGE.format(value=language.strip()[:40]))
-    digest = content_hash(text)
+    article = article_build(
+        project=project,
+        text=text,
+        title=title,
+        url=url,
+        byline=byline,
+        published_at=published_at,
+        language=language,
+        actor=actor,
+    )
+    digest = article.content_hash
     existing = Article.objects.filter(project=project, content_hash=digest).first()
     if existing is not None:
-        raise Conflict(
-            MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
-            extra={"article_id": existing.pk},
-        )
-    code = code or detect_language(text)
+        raise duplicate_error(existing)
     try:
         with transaction.atomic():
-            article = Article(
-                project=project,
-                source=_source_for(project, outlet, url),
-                title=(title or default_title(text))[:500],
-                url=url,
-                byline=byline[:500],
-                published_at=published_at,
-                language=code,
-                text=text,
-                content_hash=digest,
-                created_by=actor,
-            )
-            # The field checks only: the related rows are the ones at hand (each checked would
-            # cost a query), the text was checked above and a duplicate is caught below.
-            article.full_clean(
-                exclude=["content_hash", "project", "source", "created_by"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
+            article_check_fields(article)
+            article.source = _source_for(project, outlet, url)
             article.save()
             enqueue(TASK_PROCESS_ARTICLE, article.pk)
     except IntegrityError as exc:  # a concurrent load of the same text won the race
         existing = Article.objects.filter(project=project, content_hash=digest).first()
         if existing is None:
             raise
-        raise Conflict(
-            MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
-            extra={"article_id": existing.pk},
-        ) from exc
+        raise duplicate_error(existing) from exc
     return article
 
 
-def _merge(extracted: ExtractedArticle, overrides: dict[str, Any]) -> dict[str, Any]:
+def merge_metadata(extracted: ExtractedArticle, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Metadata given by hand wins over what was found in the file or page."""
     found = {
         "title": extracted.title,
@@ -146,7 +186,7 @@ def article_create_from_file(
         require_role(actor, project, Role.EDITOR)
     extracted = extract_file(data, name=filename)
     return article_create(
-        project=project, text=extracted.text, actor=actor, **_merge(extracted, meta)
+        project=project, text=extracted.text, actor=actor, **merge_metadata(extracted, meta)
     )
 
 
@@ -157,7 +197,7 @@ def article_create_from_url(
         require_role(actor, project, Role.EDITOR)
     extracted = fetch_url(url)
     return article_create(
-        project=project, text=extracted.text, actor=actor, **_merge(extracted, meta)
+        project=project, text=extracted.text, actor=actor, **merge_metadata(extracted, meta)
     )
 
 

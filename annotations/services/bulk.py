@@ -1,4 +1,4 @@
-"""Bulk loading from files, folders, URLs and manifests (the load_articles command)."""
+"""Bulk loading from files, folders, JSONL/CSV/ZIP files, URLs and manifests (load_articles)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from annotations.models import Project
-from annotations.services.articles import article_create_from_file, article_create_from_url
+from annotations.services.articles import merge_metadata
+from annotations.services.bulk_articles import ArticleDraft, BulkReport, articles_bulk_create
+from annotations.services.bulk_inputs import draft_from_file, drafts_from_upload
 from annotations.services.extraction import SUPPORTED_SUFFIXES, _parse_published
-from common.errors import ApplicationError, Conflict
+from annotations.services.fetching import fetch_url
+from common.errors import ApplicationError
 
 MSG_NOT_FOUND = "No such file or folder."
 MSG_MANIFEST = "The manifest {path} is not valid: {reason}."
@@ -26,11 +29,8 @@ class LoadItem:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class LoadReport:
-    loaded: list[tuple[str, int]] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+# Files that hold many articles: one per line or row, or one per file of the archive.
+BULK_SUFFIXES = {".jsonl", ".csv", ".zip"}
 
 
 def items_from_paths(paths: Iterable[str], meta: dict[str, Any]) -> Iterator[LoadItem]:
@@ -69,34 +69,45 @@ def items_from_manifest(manifest: Path) -> list[LoadItem]:
     return items
 
 
-def _load_one(project: Project, item: LoadItem) -> int:
+def _drafts(item: LoadItem) -> Iterator[ArticleDraft]:
+    """The article (or, for a .jsonl, .csv or .zip, the articles) an item names; one that
+    cannot be read is a failed draft, so the rest still load."""
     if item.location.startswith(("http://", "https://")):
-        return article_create_from_url(project=project, url=item.location, **item.meta).pk
+        try:
+            extracted = fetch_url(item.location)
+        except ApplicationError as exc:
+            yield ArticleDraft(item.location, error=exc.message)
+            return
+        meta = merge_metadata(extracted, item.meta)
+        yield ArticleDraft(item.location, {"text": extracted.text, **meta})
+        return
     path = Path(item.location)
-    if not path.is_file():
-        raise ApplicationError(MSG_NOT_FOUND)
-    return article_create_from_file(
-        project=project, data=path.read_bytes(), filename=path.name, **item.meta
-    ).pk
+    try:
+        if not path.is_file():
+            raise ApplicationError(MSG_NOT_FOUND)
+        data = path.read_bytes()
+        if path.suffix.lower() not in BULK_SUFFIXES:
+            yield draft_from_file(item.location, data, item.meta)
+            return
+        for draft in drafts_from_upload(item.location, data):
+            draft.fields.update({k: v for k, v in item.meta.items() if v and draft.fields})
+            yield draft
+    except ApplicationError as exc:
+        yield ArticleDraft(item.location, error=exc.message)
+    except OSError as exc:
+        yield ArticleDraft(item.location, error=f"Could not read the file: {exc.strerror or exc}")
 
 
 def articles_load(
-    *, project: Project, items: Iterable[LoadItem], progress: Callable[[str], None] | None = None
-) -> LoadReport:
-    """Load each item in its own transaction: one bad file never blocks or half-saves another."""
-    report = LoadReport()
-    for item in items:
-        try:
-            report.loaded.append((item.location, _load_one(project, item)))
-        except Conflict as exc:
-            report.duplicates.append((item.location, exc.message))
-        except ApplicationError as exc:
-            report.failed.append((item.location, exc.message))
-        except OSError as exc:
-            report.failed.append((item.location, f"Could not read the file: {exc.strerror or exc}"))
-        if progress is not None:
-            progress(item.location)
-    return report
+    *,
+    project: Project,
+    items: Iterable[LoadItem],
+    progress: Callable[[int], None] | None = None,
+) -> BulkReport:
+    """Load every article the items name, in batches (articles_bulk_create): one bad file or
+    row never blocks or half-saves another. `progress` gets the number of articles done."""
+    drafts = (draft for item in items for draft in _drafts(item))
+    return articles_bulk_create(project=project, drafts=drafts, progress=progress)
 
 
 def parse_date_option(value: str | None) -> dt.datetime | None:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from annotations.api.base import ClaimtrackAPIMixin, request_body, validated
 from annotations.api.filters import ArticleFilter
+from annotations.api.loading import ArticleBulkMixin, ProjectProgressMixin
 from annotations.api.permissions import project_for_write, visible_for_write
 from annotations.api.renderers import W3C_ANNO_MEDIA_TYPE, JSONLDRenderer, PlainTextRenderer
 from annotations.api.schema import (
@@ -56,8 +57,14 @@ from common.errors import NotFound
 MSG_NO_SUCH_PAGE = "There is no page {page}; pages run from 0 to {last}."
 
 
-class ProjectViewSet(ClaimtrackAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Story desks you belong to. Anyone signed in may create one and becomes its owner."""
+class ProjectViewSet(
+    ClaimtrackAPIMixin,
+    ProjectProgressMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Story desks you belong to. Anyone signed in may create one and becomes its owner;
+    `progress/` says how far processing of its articles got."""
 
     serializer_class = ProjectSerializer
     ordering = ("name", "id")
@@ -75,9 +82,15 @@ class ProjectViewSet(ClaimtrackAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class ArticleViewSet(ClaimtrackAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ArticleViewSet(
+    ClaimtrackAPIMixin,
+    ArticleBulkMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """Articles. Load one as text (POST), as a file (`upload/`) or from a web page (`from-url/`);
-    a text already in the project is refused with 409 and the id of the article holding it."""
+    a text already in the project is refused with 409 and the id of the article holding it.
+    Load many at once with `bulk/` (JSONL, CSV, ZIP or a JSON list)."""
 
     filterset_class = ArticleFilter
     ordering = ("-created_at", "-id")

@@ -170,6 +170,13 @@ STORAGES = {
 CLAIMTRACK_MAX_UPLOAD_BYTES = env.int("CLAIMTRACK_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMTRACK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = CLAIMTRACK_MAX_UPLOAD_BYTES
+# Bulk loads (POST /api/articles/bulk/, load_articles): the largest request body or file, the
+# most articles (or files in a ZIP) in one, and the most bytes a ZIP may unpack to.
+CLAIMTRACK_BULK_MAX_BYTES = env.int("CLAIMTRACK_BULK_MAX_BYTES", default=64 * 1024 * 1024)
+CLAIMTRACK_BULK_MAX_ITEMS = env.int("CLAIMTRACK_BULK_MAX_ITEMS", default=10_000)
+CLAIMTRACK_BULK_MAX_UNZIPPED_BYTES = env.int(
+    "CLAIMTRACK_BULK_MAX_UNZIPPED_BYTES", default=256 * 1024 * 1024
+)
 # URL fetches: time limit and size cap for one article page.
 CLAIMTRACK_FETCH_TIMEOUT_S = env.float("CLAIMTRACK_FETCH_TIMEOUT_S", default=15.0)
 # Fetching loopback/private/link-local addresses is refused (SSRF) unless this is set.
@@ -299,6 +306,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimKindEnum": "claims.models.ClaimKind",
         "RelationKindEnum": "claims.models.RelationKind",
+        "StatusEnum": "claims.models.ClaimStatus",
+        "BulkItemStatusEnum": "annotations.services.bulk_articles.ItemStatus",
     },
 }
 

@@ -1,4 +1,5 @@
-"""python manage.py load_articles PATH... --project SLUG: bulk-load files, folders and URLs."""
+"""python manage.py load_articles PATH... --project SLUG: bulk-load files, folders, JSONL/CSV/ZIP
+files and URLs."""
 
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ from tqdm import tqdm
 from annotations.models import Project
 from annotations.services import project_create
 from annotations.services.bulk import (
-    LoadReport,
+    BULK_SUFFIXES,
     articles_load,
     items_from_manifest,
     items_from_paths,
     parse_date_option,
 )
+from annotations.services.bulk_articles import BulkReport
 from common.errors import ApplicationError
 
 
 class Command(BaseCommand):
     help = (
-        "Load articles from .txt/.md/.html files, folders of them, URLs or a JSON manifest into a "
-        "project. Prints a progress bar and a summary: loaded, duplicates, failed and why."
+        "Load articles from .txt/.md/.html files, folders of them, JSONL/CSV/ZIP files, URLs or "
+        "a JSON manifest into a project, in batches. Prints a progress bar and a summary: loaded, "
+        "duplicates, failed and why."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,10 +62,17 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         if not items:
             raise CommandError("Nothing to load: give files, folders, URLs or --manifest.")
+        # A .jsonl, .csv or .zip holds an unknown number of articles: the bar then counts only.
+        many = any(Path(item.location).suffix.lower() in BULK_SUFFIXES for item in items)
         bar = tqdm(
-            total=len(items), unit="article", disable=options["no_progress"], file=self.stderr
+            total=None if many else len(items),
+            unit="article",
+            disable=options["no_progress"],
+            file=self.stderr,
         )
-        report = articles_load(project=project, items=items, progress=lambda _: bar.update())
+        report = articles_load(
+            project=project, items=items, progress=lambda done: bar.update(done - bar.n)
+        )
         bar.close()
         self._summary(report)
         if report.failed and not report.loaded and not report.duplicates:
@@ -76,7 +86,7 @@ class Command(BaseCommand):
             project = project_create(name=slug.replace("-", " ").capitalize(), slug=slug)
         return project
 
-    def _summary(self, report: LoadReport) -> None:
+    def _summary(self, report: BulkReport) -> None:
         out = self.stdout
         out.write(
             f"Loaded {len(report.loaded)}, duplicates {len(report.duplicates)}, "
