@@ -64,12 +64,30 @@ def article_api_list(*, user: AnyUser) -> QuerySet[Article]:
 
 
 def article_mentions(*, article: Article) -> QuerySet[Annotation]:
-    """The reader's highlights: an article's mentions in text order, each with its claim."""
+    """The reader's highlights: an article's mentions in text order, each with its claim.
+
+    Only the columns the reader shows: a claim's embedding alone would cost more to read and
+    parse than the rest of the page's rows together."""
     return (
         Annotation.objects.filter(article=article)
         .select_related("claim")
+        .only(*READER_MENTION_FIELDS)
         .order_by("start", "-end", "pk")
     )
+
+
+# What the reader draws of a mention (highlights, side panel, orphan count) and of its claim.
+READER_MENTION_FIELDS = (
+    "article_id",
+    "claim_id",
+    "start",
+    "end",
+    "exact",
+    "anchor_state",
+    "claim__statement",
+    "claim__status",
+    "claim__kind",
+)
 
 
 def annotation_api_list(*, user: AnyUser) -> QuerySet[Annotation]:
