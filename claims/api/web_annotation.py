@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -40,6 +41,27 @@ def _url(request: Request, name: str, **kwargs: Any) -> str:
     return request.build_absolute_uri(reverse(f"api:{name}", kwargs=kwargs))
 
 
+# A pk put in a URL's place for its row's, in a URL reversed once for a whole page.
+_PK_SLOT = 987654321
+
+
+def _pk_url(request: Request, name: str) -> Callable[[int], str]:
+    """The absolute URL of route `name` for any pk: reversed once, then only the pk changes
+    (reversing and making absolute two URLs per item cost more than the rest of a page)."""
+    head, _, tail = _url(request, name, pk=_PK_SLOT).rpartition(str(_PK_SLOT))
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+class PageLinks:
+    """What every item of a page repeats or shares: the article's text resource, and the
+    URLs of mentions and claims by pk."""
+
+    def __init__(self, article: Article, request: Request) -> None:
+        self.text_resource = article_text_resource(article, request)
+        self.annotation_url = _pk_url(request, "annotation-detail")
+        self.claim_url = _pk_url(request, "claim-detail")
+
+
 def article_text_resource(article: Article, request: Request) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "id": _url(request, "article-text", pk=article.pk),
@@ -52,13 +74,19 @@ def article_text_resource(article: Article, request: Request) -> dict[str, Any]:
 
 
 def web_annotation(
-    annotation: Annotation, request: Request, *, with_context: bool = True
+    annotation: Annotation,
+    request: Request,
+    *,
+    with_context: bool = True,
+    links: PageLinks | None = None,
 ) -> dict[str, Any]:
-    """One mention as a W3C Annotation (items inside a page leave out their @context)."""
+    """One mention as a W3C Annotation (items inside a page leave out their @context and
+    share the page's links)."""
     article, claim = annotation.article, annotation.claim
+    links = links or PageLinks(article, request)
     target: dict[str, Any] = {
         "type": "SpecificResource",
-        "source": article_text_resource(article, request),
+        "source": links.text_resource,
         "selector": [
             {
                 "type": "TextQuoteSelector",
@@ -74,7 +102,7 @@ def web_annotation(
     document: dict[str, Any] = {"@context": W3C_ANNO_CONTEXT} if with_context else {}
     document.update(
         {
-            "id": _url(request, "annotation-detail", pk=annotation.pk),
+            "id": links.annotation_url(annotation.pk),
             "type": "Annotation",
             "motivation": "identifying",
             "created": _iso(annotation.created_at),
@@ -88,7 +116,7 @@ def web_annotation(
                 },
                 {
                     "type": "SpecificResource",
-                    "source": _url(request, "claim-detail", pk=claim.pk),
+                    "source": links.claim_url(claim.pk),
                     "purpose": "identifying",
                 },
             ],
@@ -120,6 +148,7 @@ def annotation_page(
 ) -> dict[str, Any]:
     """AnnotationPage `page` (0-based) of the article's collection."""
     collection = _collection_url(article, request)
+    links = PageLinks(article, request)
     document: dict[str, Any] = {} if embedded else {"@context": W3C_ANNO_CONTEXT}
     document.update(
         {
@@ -127,7 +156,7 @@ def annotation_page(
             "type": "AnnotationPage",
             "partOf": collection,
             "startIndex": page * page_size,
-            "items": [web_annotation(a, request, with_context=False) for a in items],
+            "items": [web_annotation(a, request, with_context=False, links=links) for a in items],
         }
     )
     if page > 0:
