@@ -37,6 +37,11 @@ def default_title(text: str, limit: int = 120) -> str:
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+def _holding(project: Project, digest: str) -> Article | None:
+    """The project's article with this text, if any: only what the refusal names."""
+    return Article.objects.filter(project=project, content_hash=digest).only("title").first()
+
+
 def _source_for(project: Project, outlet: str, url: str) -> Source | None:
     domain = urlparse(url).hostname or "" if url else ""
     name = outlet.strip() or domain
@@ -79,7 +84,7 @@ def article_create(
     if language.strip() and not code:
         raise ApplicationError(MSG_LANGUAGE.format(value=language.strip()[:40]))
     digest = content_hash(text)
-    existing = Article.objects.filter(project=project, content_hash=digest).first()
+    existing = _holding(project, digest)
     if existing is not None:
         raise Conflict(
             MSG_DUPLICATE.format(title=existing.title or "untitled", pk=existing.pk),
@@ -110,7 +115,7 @@ def article_create(
             article.save()
             enqueue(TASK_PROCESS_ARTICLE, article.pk)
     except IntegrityError as exc:  # a concurrent load of the same text won the race
-        existing = Article.objects.filter(project=project, content_hash=digest).first()
+        existing = _holding(project, digest)
         if existing is None:
             raise
         raise Conflict(
