@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -25,6 +24,7 @@ from rest_framework.request import Request
 from annotations.api.renderers import W3C_ANNO_CONTEXT
 from annotations.models import Article
 from claims.models import Annotation
+from common.urls import pk_url
 
 # Annotations per AnnotationPage: an article rarely holds more; a page stays under ~200 kB.
 W3C_PAGE_SIZE = 100
@@ -41,25 +41,14 @@ def _url(request: Request, name: str, **kwargs: Any) -> str:
     return request.build_absolute_uri(reverse(f"api:{name}", kwargs=kwargs))
 
 
-# A pk put in a URL's place for its row's, in a URL reversed once for a whole page.
-_PK_SLOT = 987654321
-
-
-def _pk_url(request: Request, name: str) -> Callable[[int], str]:
-    """The absolute URL of route `name` for any pk: reversed once, then only the pk changes
-    (reversing and making absolute two URLs per item cost more than the rest of a page)."""
-    head, _, tail = _url(request, name, pk=_PK_SLOT).rpartition(str(_PK_SLOT))
-    return lambda pk: f"{head}{int(pk)}{tail}"
-
-
 class PageLinks:
     """What every item of a page repeats or shares: the article's text resource, and the
-    URLs of mentions and claims by pk."""
+    URLs of mentions and claims by pk (each route reversed once per page)."""
 
     def __init__(self, article: Article, request: Request) -> None:
         self.text_resource = article_text_resource(article, request)
-        self.annotation_url = _pk_url(request, "annotation-detail")
-        self.claim_url = _pk_url(request, "claim-detail")
+        self.annotation_url = pk_url("api:annotation-detail", request.build_absolute_uri)
+        self.claim_url = pk_url("api:claim-detail", request.build_absolute_uri)
 
 
 def article_text_resource(article: Article, request: Request) -> dict[str, Any]:
