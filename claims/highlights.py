@@ -1,4 +1,5 @@
-"""Cutting an article's text into segments for the reader, so overlapping mentions all show.
+"""Cutting an article's text into segments for the reader, so overlapping mentions all show
+(claims.reader_markup draws them).
 
 The reader's JavaScript maps a selection back to character offsets by counting the text of
 the container, so the segments, joined, must be exactly the article text: nothing added,
@@ -7,6 +8,7 @@ nothing dropped. Every segment knows all the mentions that cover it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -61,20 +63,33 @@ def segments(text: str, mentions: Iterable[Annotation]) -> list[Segment]:
     """Split `text` at every mention boundary.
 
     1. Collect the boundaries: 0, the end of the text, and each drawable mention's start/end.
-    2. Between consecutive boundaries, one segment covered by every mention spanning it.
+    2. Sweep them in order, keeping the mentions open at each boundary (those that began and
+       have not ended): between consecutive boundaries, one segment covered by exactly those.
+    Segments list their mentions in the order given, as the anchors that begin there.
     """
     spans = [m for m in mentions if drawable(m, len(text))]
     cuts = sorted({0, len(text)} | {m.start for m in spans} | {m.end for m in spans})
-    return [
-        Segment(
-            text=text[start:end],
-            start=start,
-            end=end,
-            mentions=[m for m in spans if m.start <= start and m.end >= end],
-            anchors=[m.pk for m in spans if m.start == start],
+    starting: defaultdict[int, list[int]] = defaultdict(list)
+    ending: defaultdict[int, list[int]] = defaultdict(list)
+    for index, mention in enumerate(spans):
+        starting[mention.start].append(index)
+        ending[mention.end].append(index)
+    open_spans: set[int] = set()
+    result = []
+    for start, end in pairwise(cuts):
+        open_spans.difference_update(ending.get(start, ()))
+        begin = starting.get(start, [])
+        open_spans.update(begin)
+        result.append(
+            Segment(
+                text=text[start:end],
+                start=start,
+                end=end,
+                mentions=[spans[i] for i in sorted(open_spans)],
+                anchors=[spans[i].pk for i in begin],
+            )
         )
-        for start, end in pairwise(cuts)
-    ]
+    return result
 
 
 def claim_colours(claim_ids: Iterable[int]) -> dict[int, int]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from annotations import selectors as annotation_selectors
 from annotations.models import Article, Role
 from annotations.permissions import has_role
-from claims import highlights, selectors
+from claims import highlights, reader_markup, selectors
 from claims.models import AnchorState, Annotation, ClaimKind, ClaimStatus, Stance
 from common.http import AuthedRequest
 
@@ -45,8 +45,9 @@ def _marks_context(request: AuthedRequest, article: Article) -> dict[str, Any]:
         entry["colour"] = colours[entry["claim"].pk]  # its swatch in the legend
     return {
         "article": article,
-        "segments": segments,
+        "text_markup": reader_markup.segments_markup(segments),
         "claims": claims,
+        "claims_markup": reader_markup.side_claims_markup(claims),
         "orphaned": [m for m in mentions if m.anchor_state == AnchorState.ORPHANED],
     }
 

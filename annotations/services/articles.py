@@ -38,6 +38,11 @@ def default_title(text: str, limit: int = 120) -> str:
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+def _holding(project: Project, digest: str) -> Article | None:
+    """The project's article with this text, if any: only what the refusal names."""
+    return Article.objects.filter(project=project, content_hash=digest).only("title").first()
+
+
 def source_key(outlet: str, url: str) -> tuple[str, str] | None:
     """The outlet an article names, as (name, domain): its outlet, else its URL's host."""
     domain = urlparse(url).hostname or "" if url else ""
@@ -143,7 +148,7 @@ def article_create(
         actor=actor,
     )
     digest = article.content_hash
-    existing = Article.objects.filter(project=project, content_hash=digest).first()
+    existing = _holding(project, digest)
     if existing is not None:
         raise duplicate_error(existing)
     try:
@@ -153,7 +158,7 @@ def article_create(
             article.save()
             enqueue(TASK_PROCESS_ARTICLE, article.pk)
     except IntegrityError as exc:  # a concurrent load of the same text won the race
-        existing = Article.objects.filter(project=project, content_hash=digest).first()
+        existing = _holding(project, digest)
         if existing is None:
             raise
         raise duplicate_error(existing) from exc

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from annotations.api.renderers import W3C_ANNO_CONTEXT
 from annotations.models import Article
 from claims.models import Annotation
+from common.urls import pk_url
 
 # Annotations per AnnotationPage: an article rarely holds more; a page stays under ~200 kB.
 W3C_PAGE_SIZE = 100
@@ -40,6 +41,16 @@ def _url(request: Request, name: str, **kwargs: Any) -> str:
     return request.build_absolute_uri(reverse(f"api:{name}", kwargs=kwargs))
 
 
+class PageLinks:
+    """What every item of a page repeats or shares: the article's text resource, and the
+    URLs of mentions and claims by pk (each route reversed once per page)."""
+
+    def __init__(self, article: Article, request: Request) -> None:
+        self.text_resource = article_text_resource(article, request)
+        self.annotation_url = pk_url("api:annotation-detail", request.build_absolute_uri)
+        self.claim_url = pk_url("api:claim-detail", request.build_absolute_uri)
+
+
 def article_text_resource(article: Article, request: Request) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "id": _url(request, "article-text", pk=article.pk),
@@ -52,13 +63,19 @@ def article_text_resource(article: Article, request: Request) -> dict[str, Any]:
 
 
 def web_annotation(
-    annotation: Annotation, request: Request, *, with_context: bool = True
+    annotation: Annotation,
+    request: Request,
+    *,
+    with_context: bool = True,
+    links: PageLinks | None = None,
 ) -> dict[str, Any]:
-    """One mention as a W3C Annotation (items inside a page leave out their @context)."""
+    """One mention as a W3C Annotation (items inside a page leave out their @context and
+    share the page's links)."""
     article, claim = annotation.article, annotation.claim
+    links = links or PageLinks(article, request)
     target: dict[str, Any] = {
         "type": "SpecificResource",
-        "source": article_text_resource(article, request),
+        "source": links.text_resource,
         "selector": [
             {
                 "type": "TextQuoteSelector",
@@ -74,7 +91,7 @@ def web_annotation(
     document: dict[str, Any] = {"@context": W3C_ANNO_CONTEXT} if with_context else {}
     document.update(
         {
-            "id": _url(request, "annotation-detail", pk=annotation.pk),
+            "id": links.annotation_url(annotation.pk),
             "type": "Annotation",
             "motivation": "identifying",
             "created": _iso(annotation.created_at),
@@ -88,7 +105,7 @@ def web_annotation(
                 },
                 {
                     "type": "SpecificResource",
-                    "source": _url(request, "claim-detail", pk=claim.pk),
+                    "source": links.claim_url(claim.pk),
                     "purpose": "identifying",
                 },
             ],
@@ -120,6 +137,7 @@ def annotation_page(
 ) -> dict[str, Any]:
     """AnnotationPage `page` (0-based) of the article's collection."""
     collection = _collection_url(article, request)
+    links = PageLinks(article, request)
     document: dict[str, Any] = {} if embedded else {"@context": W3C_ANNO_CONTEXT}
     document.update(
         {
@@ -127,7 +145,7 @@ def annotation_page(
             "type": "AnnotationPage",
             "partOf": collection,
             "startIndex": page * page_size,
-            "items": [web_annotation(a, request, with_context=False) for a in items],
+            "items": [web_annotation(a, request, with_context=False, links=links) for a in items],
         }
     )
     if page > 0:

@@ -64,12 +64,30 @@ def article_api_list(*, user: AnyUser) -> QuerySet[Article]:
 
 
 def article_mentions(*, article: Article) -> QuerySet[Annotation]:
-    """The reader's highlights: an article's mentions in text order, each with its claim."""
+    """The reader's highlights: an article's mentions in text order, each with its claim.
+
+    Only the columns the reader shows: a claim's embedding alone would cost more to read and
+    parse than the rest of the page's rows together."""
     return (
         Annotation.objects.filter(article=article)
         .select_related("claim")
+        .only(*READER_MENTION_FIELDS)
         .order_by("start", "-end", "pk")
     )
+
+
+# What the reader draws of a mention (highlights, side panel, orphan count) and of its claim.
+READER_MENTION_FIELDS = (
+    "article_id",
+    "claim_id",
+    "start",
+    "end",
+    "exact",
+    "anchor_state",
+    "claim__statement",
+    "claim__status",
+    "claim__kind",
+)
 
 
 def annotation_api_list(*, user: AnyUser) -> QuerySet[Annotation]:
@@ -82,10 +100,31 @@ def annotation_api_list(*, user: AnyUser) -> QuerySet[Annotation]:
 
 
 def article_annotation_page(*, article: Article, offset: int, limit: int) -> list[Annotation]:
-    """One page of an article's mentions in text order (the W3C AnnotationPage's items)."""
-    return list(
+    """One page of an article's mentions in text order (the W3C AnnotationPage's items),
+    each with the columns a Web Annotation shows and `article` the row given (not re-read)."""
+    page = list(
         Annotation.objects.filter(article=article)
-        .select_related("article", "article__source", "claim", "author")
-        .defer("article__text", "claim__embedding", "claim__search_vector")
+        .select_related("claim", "author")
+        .only(*W3C_MENTION_FIELDS)
         .order_by("start", "end", "pk")[offset : offset + limit]
     )
+    for mention in page:
+        mention.article = article
+    return page
+
+
+# What claims.api.web_annotation writes of a mention, its claim and its author.
+W3C_MENTION_FIELDS = (
+    "article_id",
+    "claim_id",
+    "author_id",
+    "start",
+    "end",
+    "exact",
+    "prefix",
+    "suffix",
+    "created_at",
+    "updated_at",
+    "claim__statement",
+    "author__username",
+)

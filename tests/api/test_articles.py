@@ -115,3 +115,24 @@ def test_articles_filter_by_outlet_and_publication_date(client_for, project, art
     assert later["results"] == []
     detail = client.get(f"/api/articles/{article.pk}/").json()
     assert detail["text"] == ARTICLE_TEXT
+
+
+def test_a_created_article_is_answered_as_it_is_then_read(client_for, project) -> None:
+    """The 201 body is built from the saved row, not read back: it must be what a read gives."""
+    client = client_for("editor")
+    response = client.post(
+        "/api/articles/",
+        {
+            "project": project.pk,
+            "text": "Tuesday's vote.\r\nThe  bridge\twill cost more.",
+            "outlet": "Herald",
+            "published_at": "2024-05-01T12:00:00+02:00",
+            "language": "EN",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created == client.get(f"/api/articles/{created['id']}/").json()
+    assert created["published_at"] == "2024-05-01T10:00:00Z"
+    assert (created["language"], created["annotation_count"]) == ("en", 0)

@@ -233,3 +233,16 @@ def test_cursor_pages_walk_every_claim_once(client_for, project) -> None:
         url = page["next"]
     assert len(seen) == len(set(seen)) == 7
     assert seen == sorted(seen, reverse=True)  # newest first
+
+
+def test_a_saved_span_is_answered_as_it_is_then_read(client_for, article, claim) -> None:
+    """The 201 body is built from the saved row, not read back: it must be what a read gives."""
+    client = client_for("editor")
+    start = article.text.index("Construction")
+    for extra in ({"statement": "  Three years of work. "}, {"claim": claim.pk}):
+        body = {"article": article.pk, "start": start - 1, "end": start + 12, **extra}
+        response = client.post("/api/annotations/", body, format="json")
+        assert response.status_code == 201, response.json()
+        created = response.json()
+        assert created == client.get(f"/api/annotations/{created['id']}/").json()
+        assert created["exact"] == "Construction"

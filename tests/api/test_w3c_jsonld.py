@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
 from claims.api.web_annotation import W3C_PAGE_SIZE
 from tests.api.conftest import ARTICLE_TEXT
@@ -190,3 +191,20 @@ def test_annotation_list_refuses_json_ld_with_a_json_error(client_for, mention) 
     assert response.status_code == 406
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
+
+
+def test_items_of_a_page_link_to_their_own_mention_and_claim(client_for, article) -> None:
+    """A page's URLs are reversed once and given each item's pk: they must be the URLs that
+    reverse gives for every item, the single annotation's view among them."""
+    mentions = [AnnotationFactory(article=article, start=i, end=i + 5) for i in range(0, 30, 10)]
+    client = client_for("viewer")
+    page = get_ld(client, f"/api/articles/{article.pk}/annotations/", page=0)
+    by_id = {item["id"]: item for item in page["items"]}
+    for mention in mentions:
+        single = get_ld(client, f"/api/annotations/{mention.pk}/")
+        assert by_id[single["id"]]["body"] == single["body"]
+        assert single["id"].endswith(reverse("api:annotation-detail", args=[mention.pk]))
+        assert single["body"][1]["source"].endswith(
+            reverse("api:claim-detail", args=[mention.claim_id])
+        )
+        assert by_id[single["id"]]["target"] == single["target"]
