@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -73,7 +74,7 @@ def load(project, data: bytes, name: str, **kwargs):
 
 
 def test_a_bulk_article_is_the_one_article_create_saves(project, editor) -> None:
-    fields = {
+    fields: dict[str, Any] = {
         "title": "Bridge approved",
         "outlet": "Gazette",
         "url": "https://gazette.example/bridge",
@@ -86,12 +87,12 @@ def test_a_bulk_article_is_the_one_article_create_saves(project, editor) -> None
     report = articles_bulk_create(
         project=other, drafts=drafts(TEXTS[0] + "\r\n", **fields), actor=editor
     )
-    bulk = Article.objects.get(pk=report.items[0].article_id)
+    bulk = Article.objects.get(pk=report.items[0].article_id)  # type: ignore[misc]
     skip = {"id", "project", "source", "created_at", "updated_at"}
     names = [f.attname for f in Article._meta.concrete_fields if f.name not in skip]
     assert [getattr(bulk, n) for n in names] == [getattr(alone, n) for n in names]
     assert bulk.processing_state == ProcessingState.PENDING
-    assert (bulk.source.name, bulk.source.domain) == (alone.source.name, alone.source.domain)
+    assert (bulk.source.name, bulk.source.domain) == (alone.source.name, alone.source.domain)  # type: ignore[union-attr]
     for article in (alone, bulk):  # no request here: the API's requests name their user
         (record,) = article.history.all()
         assert (record.history_type, record.history_user, record.text) == ("+", None, bulk.text)
@@ -108,7 +109,7 @@ def test_tasks_are_queued_after_commit_one_per_article(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         report = articles_bulk_create(project=project, drafts=drafts(*TEXTS), batch_size=2)
     assert len(callbacks) == 2  # one publish per batch
-    ids = sorted(item.article_id for item in report.items)
+    ids = sorted(item.article_id for item in report.items)  # type: ignore[type-var]
     assert sorted(m.args[0] for m in OutboxMessage.objects.filter(sent_at__isnull=False)) == ids
 
 
@@ -127,7 +128,7 @@ def test_duplicates_within_the_upload_and_against_the_project_across_batches(pro
     first, _, third, copy, copy2 = report.items
     assert report.items[1].article_id == stored.pk
     assert report.items[1].error == MSG_DUPLICATE.format(title="First", pk=stored.pk)
-    loaded = Article.objects.get(pk=first.article_id)
+    loaded = Article.objects.get(pk=first.article_id)  # type: ignore[misc]
     assert copy.article_id == first.article_id
     assert copy.error == MSG_DUPLICATE.format(title=loaded.title, pk=loaded.pk)
     assert copy2.article_id == third.article_id
@@ -149,8 +150,8 @@ def test_bad_items_get_article_creates_messages_and_lose_nothing(project) -> Non
     errors = {i.name: i.error for i in report.items if i.status == FAILED}
     assert errors["blank"] == MSG_EMPTY_TEXT
     assert errors["nul"] == MSG_NUL_TEXT
-    assert "klingon" in errors["lang"]
-    assert errors["url"].startswith("url: ")
+    assert "klingon" in errors["lang"]  # type: ignore[operator]
+    assert errors["url"].startswith("url: ")  # type: ignore[union-attr]
     assert errors["unread"] == "could not read it"
     assert [i.name for i in report.items if i.status == LOADED] == ["ok-1", "ok-2"]
     assert report.count(LOADED) == Article.objects.count() == 2
@@ -202,7 +203,7 @@ def test_jsonl_lines_each_an_article_or_a_clear_error(project) -> None:
     assert by_name["feed.jsonl:7"].error == MSG_BAD_DATE.format(value="yesterday")
     assert by_name["feed.jsonl:8"].error == MSG_LINE_ENCODING
     article = Article.objects.get(pk=by_name["feed.jsonl:1"].article_id)
-    assert (article.source.name, article.published_at.year) == ("Wire", 2024)
+    assert (article.source.name, article.published_at.year) == ("Wire", 2024)  # type: ignore[union-attr]
     assert Article.objects.get(pk=by_name["feed.jsonl:9"].article_id).language == "de"
 
 
@@ -215,7 +216,7 @@ def test_csv_rows_with_a_header_and_a_windows_1252_file(project) -> None:
         ("sheet.csv:2", LOADED),
         ("sheet.csv:3", LOADED),
     ]
-    assert Article.objects.get(title="Bridge").source.name == "Gazette"
+    assert Article.objects.get(title="Bridge").source.name == "Gazette"  # type: ignore[union-attr]
     assert Article.objects.filter(text="Le maire a déclaré").exists()
 
 
