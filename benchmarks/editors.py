@@ -214,6 +214,6 @@ def _finish(
         },
         rss=rss,
         lost=lost,
-        timeline=[asdict(s) for s in monitor.samples],
+        timeline=[asdict(s) for s in monitor.samples[:: max(1, len(monitor.samples) // 200)]],
         config=config,
     )
