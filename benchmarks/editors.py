@@ -109,6 +109,10 @@ def _phase(
     with tempfile.TemporaryDirectory(prefix=f"claimtrack-bench-{method}-") as tmp:
         out = run_locust(stack.port, config, cap, common["users"], Path(tmp), LOCUSTFILE)
     stack.check_alive()
+    # Said now, not only in the result: a run stopped while the worker catches up keeps them.
+    figures = phase_figures(out["requests"])
+    logger.info("phase %s done in %.1f s, %d errors: %s", method, figures["seconds"],
+                figures["errors"], figures["names"])  # fmt: skip
     return out  # type: ignore[no-any-return]
 
 

@@ -26,6 +26,7 @@ logger = logging.getLogger("benchmarks")
 UNLOADED_SAMPLES = 10
 PROBE_PAUSE_S = 0.1  # the probe is one more reader, not a second load generator
 MONITOR_EVERY_S = 2.0
+PROGRESS_EVERY_S = 60.0  # how often the wait says how far the worker has got
 REQUEST_TIMEOUT_S = 60
 
 
@@ -165,10 +166,15 @@ class Monitor(threading.Thread):
     def wait_all_done(self, expected: int, timeout_s: float) -> float | None:
         """Block until every one of `expected` articles is done; seconds since the start."""
         deadline = time.monotonic() + timeout_s
+        said = time.monotonic()
         while time.monotonic() < deadline:
             last = self.samples[-1] if self.samples else None
             if last and last.articles >= expected and last.done >= last.articles:
                 return last.t
+            if last and time.monotonic() - said >= PROGRESS_EVERY_S:
+                logger.info("%d of %d articles done, %s tasks queued", last.done, expected,
+                            last.queued)  # fmt: skip
+                said = time.monotonic()
             time.sleep(MONITOR_EVERY_S)
         logger.info("articles still unprocessed after %d s", timeout_s)
         return None
