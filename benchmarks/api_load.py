@@ -73,7 +73,7 @@ def endpoints() -> Endpoints:
         return Endpoints(create, False, read, read_api, note)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -89,7 +89,7 @@ def _sessions(users: list[User]) -> list[str]:
     return keys
 
 
-def _server_env() -> dict[str, str]:
+def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_DEBUG="false",
@@ -100,16 +100,23 @@ def _server_env() -> dict[str, str]:
     return env
 
 
-def _start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+# This measurement's gunicorn: threaded workers; the editors' workload runs the README's.
+GTHREAD_ARGS = [
+    "--workers", str(SERVER_WORKERS), "--worker-class", "gthread",
+    "--threads", str(SERVER_THREADS),
+]  # fmt: skip
+
+
+def start_server(port: int, log: Path, worker_args: list[str]) -> subprocess.Popen[bytes]:
+    """gunicorn on 127.0.0.1:`port` with `worker_args`; returns once it answers a page."""
     cmd = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(SERVER_WORKERS),
-        "--worker-class", "gthread", "--threads", str(SERVER_THREADS),
+        "--bind", f"127.0.0.1:{port}", *worker_args,
         "--timeout", "120", "--log-level", "warning",
     ]  # fmt: skip
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=BASE_DIR, env=_server_env(), stdout=out, stderr=subprocess.STDOUT
+            cmd, cwd=BASE_DIR, env=server_env(), stdout=out, stderr=subprocess.STDOUT
         )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -120,11 +127,11 @@ def _start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
                 return proc
         except OSError:
             time.sleep(0.5)
-    _stop(proc)
+    stop(proc)
     raise RuntimeError(f"gunicorn did not answer in 90 s:\n{log.read_text()[-3000:]}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=30)
@@ -152,12 +159,22 @@ def _warm_up(port: int, config: dict[str, Any]) -> None:
                     response.read()
 
 
-def _run_locust(port: int, config: dict[str, Any], seconds: int, users: int, work: Path) -> list:
+def run_locust(
+    port: int,
+    config: dict[str, Any],
+    seconds: int,
+    users: int,
+    work: Path,
+    locustfile: Path = LOCUSTFILE,
+) -> Any:
+    """locust headless with `users` clients for at most `seconds`; returns what its
+    locustfile wrote to BENCH_LOCUST_OUT."""
     config_path, out_path = work / "locust-config.json", work / "locust-results.json"
     config_path.write_text(json.dumps(config))
+    out_path.unlink(missing_ok=True)
     env = dict(os.environ, BENCH_LOCUST_CONFIG=str(config_path), BENCH_LOCUST_OUT=str(out_path))
     cmd = [
-        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+        sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
         "--host", f"http://127.0.0.1:{port}", "--only-summary", "--loglevel", "WARNING",
         "--stop-timeout", "15",
@@ -207,16 +224,16 @@ def measure_api(
         "think_time_s": list(THINK_TIME_S),
         "weights": {**WEIGHTS, "read_api": WEIGHTS["read_api"] if urls.read_api_url else 0},
     }
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="claimtrack-bench-api-") as tmp:
         work = Path(tmp)
-        server = _start_server(port, work / "server.log")
+        server = start_server(port, work / "server.log", GTHREAD_ARGS)
         try:
             _warm_up(port, config)
             logger.info("API load: %d clients for %d s on port %d", users, seconds, port)
-            results = _run_locust(port, config, seconds, users, work)
+            results = run_locust(port, config, seconds, users, work)
         finally:
-            _stop(server)
+            stop(server)
     summary = _summary(results, seconds)
     named = {k: v for k, v in summary.items() if isinstance(v, dict)}
     return {

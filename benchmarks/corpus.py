@@ -276,11 +276,19 @@ class NewsWriter:
             for kind, k in (("person", 3), ("city", 2), ("org", 2), ("country", 2), ("topic", 2))
         }
 
-    def article(self, sentences: list[Sentence] | None = None) -> SyntheticArticle:
-        """An article of ~30 sentences (new ones, or the `sentences` given), in paragraphs."""
+    def article(
+        self, sentences: list[Sentence] | None = None, words: int | None = None
+    ) -> SyntheticArticle:
+        """An article of ~30 sentences (new ones, or the `sentences` given), in paragraphs;
+        with `words`, of new sentences until it has at least that many words."""
         rng = self.rng
         focus = self._focus()
-        if sentences is None:
+        if sentences is None and words is not None:
+            sentences, count = [], 0
+            while count < words:
+                sentences.append(self.sentence(focus))
+                count += len(sentences[-1].text.split())
+        elif sentences is None:
             count = rng.randint(*SENTENCES_PER_ARTICLE)
             sentences = [self.sentence(focus) for _ in range(count)]
         paragraphs: list[list[Sentence]] = []

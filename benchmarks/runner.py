@@ -105,6 +105,12 @@ DEV_PACKAGES = ("faker", "locust", "matplotlib")
 
 def run(config: BenchConfig) -> dict[str, Any]:
     """Create the bench database, run the measurements in a child, drop it; return the result."""
+    return run_child(config.argv(), config.out, config.result_path(), config.torch_threads)
+
+
+def run_child(argv: list[str], out: Path, result_path: Path, torch_threads: int = 0) -> dict:
+    """Run `manage.py bench --inner ARGV` against a fresh database and broker folder; return
+    the JSON it wrote to `result_path`. Every workload of the bench goes through here."""
     import importlib.util
 
     from benchmarks.database import bench_database_name, create_database, drop_database
@@ -113,8 +119,8 @@ def run(config: BenchConfig) -> dict[str, Any]:
     if missing:
         raise RuntimeError(f"the bench needs the development install, missing: {missing}")
 
-    config.out.mkdir(parents=True, exist_ok=True)
-    config.result_path().unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    result_path.unlink(missing_ok=True)
     broker = Path(tempfile.mkdtemp(prefix="claimtrack-bench-broker-"))
     name = bench_database_name()
     url = create_database(name)
@@ -122,18 +128,18 @@ def run(config: BenchConfig) -> dict[str, Any]:
     env = dict(os.environ, DATABASE_URL=url, CLAIMTRACK_BROKER_DIR=str(broker))
     env["DJANGO_SETTINGS_MODULE"] = _child_settings()
     env["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory and slows each one
-    if config.torch_threads:  # for the child and the loading pool's processes alike
-        env["CLAIMTRACK_TORCH_THREADS"] = str(config.torch_threads)
+    if torch_threads:  # for the child and the loading pool's processes alike
+        env["CLAIMTRACK_TORCH_THREADS"] = str(torch_threads)
     try:
         child = subprocess.run(
-            [sys.executable, str(BASE_DIR / "manage.py"), "bench", "--inner", *config.argv()],
+            [sys.executable, str(BASE_DIR / "manage.py"), "bench", "--inner", *argv],
             cwd=BASE_DIR,
             env=env,
             check=False,
         )
-        if child.returncode != 0 or not config.result_path().exists():
+        if child.returncode != 0 or not result_path.exists():
             raise RuntimeError(f"the bench run failed (exit status {child.returncode})")
-        return json.loads(config.result_path().read_text())
+        return json.loads(result_path.read_text())  # type: ignore[no-any-return]
     finally:
         drop_database(name)
         shutil.rmtree(broker, ignore_errors=True)
@@ -142,7 +148,7 @@ def run(config: BenchConfig) -> dict[str, Any]:
 # --- the child: every measurement --------------------------------------------------------
 
 
-def _setup_logging() -> None:
+def setup_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s bench: %(message)s", "%H:%M:%S"))
     logger.handlers[:] = [handler]
@@ -199,7 +205,7 @@ def run_inner(config: BenchConfig) -> dict[str, Any]:
     from benchmarks.chart import draw
     from benchmarks.corpus import NewsWriter
 
-    _setup_logging()
+    setup_logging()
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     project, editors = _people()
