@@ -156,11 +156,11 @@ def start_server(port: int, log: Path, broker: Path) -> subprocess.Popen[bytes]:
 def _over_http(owner: Any, articles: list[Any], broker: Path, work: Path) -> dict[str, Any]:
     from knox.models import AuthToken
 
-    from benchmarks.api_load import _free_port
+    from benchmarks.api_load import free_port
 
     _, token = AuthToken.objects.create(user=owner)
     headers = {"Authorization": f"Token {token}"}
-    port = _free_port()
+    port = free_port()
     server = start_server(port, work / "gunicorn.log", broker)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -170,16 +170,16 @@ def _run_inner(args: argparse.Namespace) -> dict[str, Any]:
         name: _timed(call, args.runs, code, counted=call) for name, (call, code) in calls.items()
     }
     if args.http:
-        port = api_load._free_port()
+        port = api_load.free_port()
         with tempfile.TemporaryDirectory(prefix="claimtrack-bench-http-") as tmp:
-            server = api_load._start_server(port, Path(tmp) / "server.log")
+            server = api_load.start_server(port, Path(tmp) / "server.log", api_load.GTHREAD_ARGS)
             try:
                 http = _http_calls(fixture, f"http://127.0.0.1:{port}")
                 result["http"] = {
                     name: _timed(call, args.runs, code) for name, (call, code) in http.items()
                 }
             finally:
-                api_load._stop(server)
+                api_load.stop(server)
         result["http_server"] = (
             f"gunicorn gthread {api_load.SERVER_WORKERS} workers x {api_load.SERVER_THREADS}"
         )
