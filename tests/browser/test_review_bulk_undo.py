@@ -17,6 +17,15 @@ TEXT = "The harbour budget doubled after the storms, auditors found"
 _N = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _no_worker_takes_the_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queued tasks stay in the outbox: the session's worker re-matching the claim after an
+    accept would drop these hand-made proposals (their passages carry no embedding) while the
+    test looks at them."""
+    monkeypatch.setattr("common.outbox._send", lambda message: False)
+    monkeypatch.setattr("common.outbox._send_many", lambda messages: None)
+
+
 def _proposals(project: Any, count: int) -> list[MatchCandidate]:
     claim = ClaimFactory(project=project, statement="The harbour budget doubled.")
     made = []
