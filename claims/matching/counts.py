@@ -4,7 +4,7 @@ pairs articles declare and the project's main language are read from (migration 
 A count step (`count`) brings the stored counts up to date with the project's processed
 articles and alias table, once for every process:
 1. Compare the fingerprint of the processed articles and the editors' alias rows with those
-   last counted; if both hold, stop (two small queries).
+   last counted; if both hold, stop (one small query).
 2. Take the project's count lock (its row of claims_termcountstate): one step at a time.
 3. Find the counted articles gone or changed (their stamp: processed_at, revision, language)
    and the processed articles not counted yet; uncount the former by what their rows say
@@ -30,12 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
 
-from annotations.models import Article, Passage, ProcessingState
+from annotations.models import Passage, ProcessingState
 from claims.matching.normalizers import AliasTable, discover_aliases, fold, words
 from claims.matching.signals import lexical_terms
-from claims.models import Alias
 
 # What is counted, by kind: passages per term; articles per lower-case word, per declared alias
 # pair ("variant<SEP>canonical"), per language; passages counted (term "").
@@ -57,15 +55,6 @@ class Totals:
     counts: Counter[Key]
 
 
-def editor_rows(project_id: int) -> Rows:
-    """The project's and the global alias rows as (canonical, variant), oldest first."""
-    return tuple(
-        Alias.objects.filter(Q(project_id=project_id) | Q(project__isnull=True))
-        .order_by("pk")
-        .values_list("canonical", "variant")
-    )
-
-
 def alias_table(rows: Iterable[tuple[str, str]], declared: Counter[Key] | None) -> AliasTable:
     """Editors' aliases first; pairs the articles declare are added where they do not clash."""
     table = AliasTable.from_pairs(rows)
@@ -79,29 +68,36 @@ def declared_pairs(counts: Counter[Key]) -> list[tuple[str, str]]:
     return sorted((a, b) for a, b in pairs)
 
 
-def _fingerprint(project_id: int) -> str:
-    """(count, latest processed_at, highest id) of the processed articles: an article came or
-    was reprocessed (a new processed_at), or one went away (the count)."""
-    found = Article.objects.filter(
-        project_id=project_id, processing_state=ProcessingState.PROCESSED
-    ).aggregate(n=Count("pk"), last=Max("processed_at"), top=Max("pk"))
-    return f"{found['n']}|{found['last']}|{found['top']}"
-
+# What a count step compares, in one statement: the editors' alias rows (the project's and
+# the global ones, oldest first), a fingerprint of the processed articles (their count, latest
+# processed_at and highest id: an article came, was reprocessed or went away), and the state
+# last counted (no row before the project's first step).
+_INPUTS = """
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(canonical, variant) ORDER BY id), '[]')::text
+   FROM claims_alias WHERE project_id = %(p)s OR project_id IS NULL),
+  (SELECT concat_ws('|', count(id), max(processed_at), max(id)) FROM annotations_article
+   WHERE project_id = %(p)s AND processing_state = %(processed)s),
+  s.seq, s.alias_rows::text, s.fingerprint
+FROM (SELECT 1) AS one
+LEFT JOIN claims_termcountstate s ON s.project_id = %(p)s AND s.discover = %(d)s
+"""
 
 _STATE = """
-SELECT seq, alias_rows::text, fingerprint FROM claims_termcountstate
-WHERE project_id = %s AND discover = %s
+SELECT seq, alias_rows::text FROM claims_termcountstate
+WHERE project_id = %s AND discover = %s FOR UPDATE
 """
 
 
 def count(project_id: int, discover: bool) -> int:
     """Bring the project's stored counts up to date (steps 1-5); the sequence number."""
-    rows, fingerprint = editor_rows(project_id), _fingerprint(project_id)
+    params = {"p": project_id, "d": discover, "processed": ProcessingState.PROCESSED.value}
     with connection.cursor() as cursor:
-        cursor.execute(_STATE, [project_id, discover])
-        state = cursor.fetchone()
-    if state is not None and _rows(state[1]) == rows and state[2] == fingerprint:
-        return int(state[0])
+        cursor.execute(_INPUTS, params)
+        rows_text, fingerprint, seq, counted_rows, counted_fingerprint = cursor.fetchone()
+    rows = _rows(rows_text)
+    if seq is not None and _rows(counted_rows) == rows and counted_fingerprint == fingerprint:
+        return int(seq)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -109,8 +105,8 @@ def count(project_id: int, discover: bool) -> int:
                 "ON CONFLICT DO NOTHING",
                 [project_id, discover],
             )
-            cursor.execute(_STATE + " FOR UPDATE", [project_id, discover])
-            seq, counted_rows, _ = cursor.fetchone()
+            cursor.execute(_STATE, [project_id, discover])
+            seq, counted_rows = cursor.fetchone()
         _Step(project_id, discover, int(seq), _rows(counted_rows), rows).run()
         with connection.cursor() as cursor:
             cursor.execute(

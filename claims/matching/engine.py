@@ -92,14 +92,13 @@ def match_claims(*, claim_ids: Sequence[int], then: Callable[[], object] | None 
     project_id = claims[0].project_id
     config = matching_config(claims[0].project.matching_settings)
     aliases = config["discover_aliases"]
-    # The word counts are brought up to date first, in a transaction of their own: their
-    # count lock is then not held while the claims are matched.
-    project_context(project_id, discover_aliases_in_text=aliases)
     _store_embeddings(claims)
+    # The word counts are brought up to date before the candidates' transaction, in one of
+    # their own: their count lock is then not held while the claims are matched.
+    context = project_context(project_id, discover_aliases_in_text=aliases)
     # One transaction: a single commit for every candidate written (each commit waits for the
     # disk), and a worker that dies half-way leaves nothing half-done.
     with transaction.atomic():
-        context = project_context(project_id, discover_aliases_in_text=aliases)
         queries = claim_queries({c.pk: c.statement for c in claims}, context)
         written = sum(_match_claim(c, queries[c.pk], context, config) for c in claims)
         if then is not None:
