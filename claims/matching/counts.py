@@ -91,7 +91,11 @@ WHERE project_id = %s AND discover = %s FOR UPDATE
 
 def count(project_id: int, discover: bool) -> int:
     """Bring the project's stored counts up to date (steps 1-5); the sequence number."""
-    params = {"p": project_id, "d": discover, "processed": ProcessingState.PROCESSED.value}
+    params: dict[str, int | bool | str] = {
+        "p": project_id,
+        "d": discover,
+        "processed": ProcessingState.PROCESSED.value,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_INPUTS, params)
         rows_text, fingerprint, seq, counted_rows, counted_fingerprint = cursor.fetchone()
