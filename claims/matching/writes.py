@@ -62,7 +62,7 @@ def _upsert(rows: Sequence[CandidateRow], *, project_id: int, version: str, targ
         else "(claim_id, target_claim_id) WHERE target_claim_id IS NOT NULL"
     )
     sql = _UPSERT.format(table=MatchCandidate._meta.db_table, conflict=conflict)
-    fixed = {
+    fixed: dict[str, Any] = {
         "now": timezone.now(),
         "project": project_id,
         "version": version,
