@@ -81,17 +81,21 @@ def match_article(*, article_id: int) -> int:
     )
     if missing:
         claims_index(missing)
-    # As in match_claim, the word counts first, on their own.
-    project_context(article.project_id, discover_aliases_in_text=config["discover_aliases"])
     articles = _take_waiting(article)
     if not articles:
         return 0
     try:
+        # As in match_claim, the word counts first (with the articles taken), in a transaction
+        # of their own: a count step inside the candidates' transaction would hold the
+        # project's count lock until its commit, and every other run's would wait behind it.
+        context = project_context(
+            article.project_id, discover_aliases_in_text=config["discover_aliases"]
+        )
         # One transaction, as in match_claim: one commit. The articles are marked matched only
         # where this run still holds them (one given up for dead is another run's now).
         with transaction.atomic():
             passages = passage_rows(article_id__in=articles)
-            written = _match_articles(article.project_id, articles, passages, config)
+            written = _match_articles(article.project_id, articles, passages, context, config)
             holds.release(articles, matched_at=timezone.now())
     finally:
         holds.release(articles)  # after an error: back to waiting, for the task's retry
@@ -114,9 +118,9 @@ def _match_articles(
     project_id: int,
     articles: list[int],
     passages: list[dict[str, Any]],
+    context: ProjectContext,
     config: dict[str, Any],
 ) -> int:
-    context = project_context(project_id, discover_aliases_in_text=config["discover_aliases"])
     units = passage_units(passages, context)
     known = retrieval.project_claims(project_id)
     wanted = _claims_to_score(project_id, articles, passages, units, config, known)
